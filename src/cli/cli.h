@@ -1,0 +1,34 @@
+/*
+ * cli.h - what the subcommands of the tern program share: the command table's shape, exit
+ * statuses, and small output helpers.
+ */
+#ifndef TERN_CLI_CLI_H
+#define TERN_CLI_CLI_H
+
+#include <stdio.h>
+
+#ifndef TERN_VERSION
+#define TERN_VERSION "0.1.0"
+#endif
+
+enum {
+	CLI_OK = 0,      /* done */
+	CLI_PROBLEM = 1, /* ran, found a problem (or nothing recognisable) */
+	CLI_USAGE = 2,   /* bad usage */
+};
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv); /* argv[0] is the command's name */
+	void (*usage)(FILE *out);
+	const char *summary;
+};
+
+int cmd_explain(int argc, char **argv);
+void explain_usage(FILE *out);
+
+/* Prints `text` wrapped at `width` columns; every line after the first is indented by
+ * `indent` spaces (the first line is assumed to start at column `indent`). */
+void cli_wrap(FILE *out, const char *text, int indent, int width);
+
+#endif

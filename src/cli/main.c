@@ -1,0 +1,76 @@
+/*
+ * main.c - the tern program: one binary, subcommands chosen from a table.
+ *
+ * Exit status follows one rule everywhere: 0 done, 1 the command ran but found a problem or
+ * nothing to do, 2 bad usage (with a message that says what to type instead).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "explain", cmd_explain, explain_usage,
+	  "say what an SMTP reply, status code or bounce text means and what to do" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: tern COMMAND [ARGS...]\n"
+		     "\n"
+		     "tern is a self-hosted email delivery service: applications submit mail over\n"
+		     "authenticated SMTP; tern checks, signs, keeps and delivers it, and explains every\n"
+		     "reply and failure in plain words.\n"
+		     "\n"
+		     "commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n"
+		     "  tern help COMMAND    shows the options of a command\n"
+		     "  tern --version       shows the version\n");
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("tern %s\n", TERN_VERSION);
+		return CLI_OK;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return CLI_OK;
+		}
+		cmd = find_command(argv[2]);
+		if (cmd == NULL) {
+			fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n", argv[2]);
+			return CLI_USAGE;
+		}
+		cmd->usage(stdout);
+		return CLI_OK;
+	}
+	cmd = find_command(argv[1]);
+	if (cmd == NULL) {
+		fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n", argv[1]);
+		return CLI_USAGE;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}
