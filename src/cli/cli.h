@@ -12,9 +12,9 @@
 #endif
 
 enum {
-	CLI_OK = 0,      /* done */
+	CLI_OK = 0,	 /* done */
 	CLI_PROBLEM = 1, /* ran, found a problem (or nothing recognisable) */
-	CLI_USAGE = 2,   /* bad usage */
+	CLI_USAGE = 2,	 /* bad usage */
 };
 
 struct cli_command {
@@ -26,6 +26,12 @@ struct cli_command {
 
 int cmd_explain(int argc, char **argv);
 void explain_usage(FILE *out);
+int cmd_serve(int argc, char **argv);
+void serve_usage(FILE *out);
+int cmd_user(int argc, char **argv);
+void user_usage(FILE *out);
+int cmd_queue(int argc, char **argv);
+void queue_usage(FILE *out);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */

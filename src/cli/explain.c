@@ -19,7 +19,7 @@
 
 /* A bounce with its returned message can be large; the diagnosis is at the top. */
 #define EXPLAIN_INPUT_MAX (16u * 1024 * 1024)
-#define WIDTH 78
+#define WIDTH		  78
 
 void explain_usage(FILE *out)
 {
@@ -27,12 +27,15 @@ void explain_usage(FILE *out)
 		"usage: tern explain [--json] CODE | REPLY...\n"
 		"       tern explain [--json] < BOUNCE.txt\n"
 		"\n"
-		"Says what an SMTP reply means: the codes it holds, whether the failure is transient\n"
-		"or permanent, the meaning of its class, subject and detail, the likely cause, who\n"
+		"Says what an SMTP reply means: the codes it holds, whether the failure is "
+		"transient\n"
+		"or permanent, the meaning of its class, subject and detail, the likely cause, "
+		"who\n"
 		"has to act, what to do, and whether a retry can help.\n"
 		"\n"
 		"  CODE     a basic code (550), an enhanced code (5.1.1), or a subject (X.1.1)\n"
-		"  REPLY    a server's reply, quoted: \"550 5.1.1 <bob@example.com>: User unknown\"\n"
+		"  REPLY    a server's reply, quoted: \"550 5.1.1 <bob@example.com>: User "
+		"unknown\"\n"
 		"  (none)   reads a whole bounce message or log excerpt from standard input\n"
 		"\n"
 		"  --json   print the explanation as JSON for programs\n"
@@ -113,7 +116,8 @@ static void print_meanings(FILE *out, const struct explanation *ex)
 			snprintf(line, sizeof(line), "%s. %s", ex->basic_info->title,
 				 ex->basic_info->meaning);
 		else if (ex->group_info != NULL)
-			snprintf(line, sizeof(line), "Not a code tern knows; its second digit says: %s",
+			snprintf(line, sizeof(line),
+				 "Not a code tern knows; its second digit says: %s",
 				 ex->group_info->meaning);
 		else
 			snprintf(line, sizeof(line), "Not a code tern knows.");
@@ -125,7 +129,8 @@ static void print_meanings(FILE *out, const struct explanation *ex)
 		snprintf(tag, sizeof(tag), "%d.x.x", cls);
 		if (ex->enh.cls == 0)
 			snprintf(tag, sizeof(tag), "%dxx", cls);
-		snprintf(line, sizeof(line), "%s. %s", ex->class_info->title, ex->class_info->meaning);
+		snprintf(line, sizeof(line), "%s. %s", ex->class_info->title,
+			 ex->class_info->meaning);
 		label(out, tag, line);
 	}
 	if (ex->subject_info != NULL) {
@@ -164,24 +169,28 @@ static void print_person(FILE *out, const struct explanation *ex)
 			 (int)strlen(codes) + 2, WIDTH);
 	} else {
 		fprintf(out, "No reply code in the text; ");
-		cli_wrap(out, ex->pattern ? "explained from its words." : "explained from its notice.",
+		cli_wrap(out,
+			 ex->pattern ? "explained from its words." : "explained from its notice.",
 			 28, WIDTH);
 	}
 	fputc('\n', out);
 	if (ex->subject_only)
-		label(out, "Verdict", "depends on the class: 2.x.x success, 4.x.x transient "
-				      "failure, 5.x.x permanent failure");
+		label(out, "Verdict",
+		      "depends on the class: 2.x.x success, 4.x.x transient "
+		      "failure, 5.x.x permanent failure");
 	else
 		label(out, "Verdict", verdict_words(ex->verdict));
 	if (ex->notice != NULL && ex->verdict != ex->reply_verdict)
 		label(out, "", ex->notice->meaning);
 	label(out, "Category", status_category_name(ex->category));
 	if (ex->enh_borrowed)
-		label(out, "Note", "The enhanced code was taken from elsewhere in the report "
-				   "(its Status field or a fuller quote of the same reply).");
+		label(out, "Note",
+		      "The enhanced code was taken from elsewhere in the report "
+		      "(its Status field or a fuller quote of the same reply).");
 	if (ex->class_mismatch)
-		label(out, "Note", "The basic code and the enhanced code disagree on the class; "
-				   "SMTP clients act on the basic code.");
+		label(out, "Note",
+		      "The basic code and the enhanced code disagree on the class; "
+		      "SMTP clients act on the basic code.");
 	if (ex->ctx.host[0] != '\0' || ex->ctx.command != NULL) {
 		server[0] = '\0';
 		if (ex->ctx.host[0] != '\0')
@@ -192,8 +201,9 @@ static void print_person(FILE *out, const struct explanation *ex)
 
 			snprintf(server + n, sizeof(server) - n, "%s%s",
 				 n ? ", in reply to " : "in reply to ",
-				 strcmp(ex->ctx.command, "CONNECT") == 0 ? "the connection (greeting)"
-									 : ex->ctx.command);
+				 strcmp(ex->ctx.command, "CONNECT") == 0
+					 ? "the connection (greeting)"
+					 : ex->ctx.command);
 		}
 		label(out, "Server", server);
 	}
@@ -247,8 +257,8 @@ static json_t *explanation_json(const struct explanation *ex)
 	json_t *root, *reply, *codes, *replies;
 	int cls = ex->basic > 0 ? ex->basic / 100 : ex->enh.cls;
 
-	reply = json_pack("{s:s, s:b, s:b}", "text", ex->text, "enhanced_borrowed", ex->enh_borrowed,
-			  "class_mismatch", ex->class_mismatch);
+	reply = json_pack("{s:s, s:b, s:b}", "text", ex->text, "enhanced_borrowed",
+			  ex->enh_borrowed, "class_mismatch", ex->class_mismatch);
 	json_object_set_new(reply, "basic", ex->basic > 0 ? json_integer(ex->basic) : json_null());
 	if (ex->subject_only)
 		snprintf(e, sizeof(e), "X.%u.%u", ex->enh.subject, ex->enh.detail);
@@ -258,7 +268,8 @@ static json_t *explanation_json(const struct explanation *ex)
 			    ex->enh.cls != 0 || ex->subject_only ? json_string(e) : json_null());
 	json_object_set_new(reply, "command",
 			    ex->ctx.command ? json_string(ex->ctx.command) : json_null());
-	json_object_set_new(reply, "host", ex->ctx.host[0] ? json_string(ex->ctx.host) : json_null());
+	json_object_set_new(reply, "host",
+			    ex->ctx.host[0] ? json_string(ex->ctx.host) : json_null());
 	json_object_set_new(reply, "ip", ex->ctx.ip[0] ? json_string(ex->ctx.ip) : json_null());
 
 	codes = json_object();
@@ -296,16 +307,19 @@ static json_t *explanation_json(const struct explanation *ex)
 					      f->basic > 0 ? f->basic / 100 : f->enh.cls)),
 				      "primary", i == ex->primary);
 
-		json_object_set_new(r, "basic", f->basic > 0 ? json_integer(f->basic) : json_null());
-		json_object_set_new(r, "enhanced", f->enh.cls != 0
-							   ? json_string(enh_code_format(f->enh, e, sizeof(e)))
-							   : json_null());
+		json_object_set_new(r, "basic",
+				    f->basic > 0 ? json_integer(f->basic) : json_null());
+		json_object_set_new(r, "enhanced",
+				    f->enh.cls != 0
+					    ? json_string(enh_code_format(f->enh, e, sizeof(e)))
+					    : json_null());
 		json_array_append_new(replies, r);
 	}
 
 	root = json_pack("{s:b, s:o, s:s, s:b, s:b, s:s, s:s, s:o, s:s, s:I, s:o}", "recognized",
-			 ex->recognized, "reply", reply, "verdict", status_verdict_name(ex->verdict),
-			 "transient", ex->verdict == VERDICT_TRANSIENT, "permanent",
+			 ex->recognized, "reply", reply, "verdict",
+			 status_verdict_name(ex->verdict), "transient",
+			 ex->verdict == VERDICT_TRANSIENT, "permanent",
 			 ex->verdict == VERDICT_PERMANENT, "category",
 			 status_category_name(ex->category), "actor", status_actor_name(ex->actor),
 			 "codes", codes, "retry", explain_retry_name(ex->retry),
@@ -315,10 +329,11 @@ static json_t *explanation_json(const struct explanation *ex)
 	json_object_set_new(root, "cause", ex->causes ? json_string(ex->causes) : json_null());
 	json_object_set_new(root, "action", ex->action ? json_string(ex->action) : json_null());
 	json_object_set_new(root, "notice",
-			    ex->notice ? json_pack("{s:s, s:s, s:s}", "name", ex->notice->name,
-						   "verdict", status_verdict_name(ex->notice->verdict),
-						   "meaning", ex->notice->meaning)
-				       : json_null());
+			    ex->notice
+				    ? json_pack("{s:s, s:s, s:s}", "name", ex->notice->name,
+						"verdict", status_verdict_name(ex->notice->verdict),
+						"meaning", ex->notice->meaning)
+				    : json_null());
 	return root;
 }
 
@@ -353,14 +368,16 @@ int cmd_explain(int argc, char **argv)
 		for (int i = optind; i < argc; i++) {
 			if ((i > optind && !buf_append_str(&input, " ")) ||
 			    !buf_append_str(&input, argv[i])) {
-				fprintf(stderr, "tern explain: the arguments are longer than 16 MiB\n");
+				fprintf(stderr,
+					"tern explain: the arguments are longer than 16 MiB\n");
 				goto cleanup;
 			}
 		}
 	} else {
 		if (isatty(STDIN_FILENO)) {
-			fprintf(stderr, "tern explain: give a code (550, 5.1.1), a reply in quotes, or "
-					"pipe a bounce text on standard input\n");
+			fprintf(stderr,
+				"tern explain: give a code (550, 5.1.1), a reply in quotes, or "
+				"pipe a bounce text on standard input\n");
 			goto cleanup;
 		}
 		if (!read_all(stdin, &input, &truncated)) {
@@ -370,7 +387,8 @@ int cmd_explain(int argc, char **argv)
 			goto cleanup;
 		}
 		if (truncated)
-			fprintf(stderr, "tern explain: input over 16 MiB; explaining its first 16 MiB\n");
+			fprintf(stderr,
+				"tern explain: input over 16 MiB; explaining its first 16 MiB\n");
 	}
 
 	ex = malloc(sizeof(*ex));
@@ -391,8 +409,9 @@ int cmd_explain(int argc, char **argv)
 		print_person(stdout, ex);
 	}
 	if (!ex->recognized) {
-		fprintf(stderr, "tern explain: nothing in the input looks like an SMTP reply, a status "
-				"code or a known delivery failure\n");
+		fprintf(stderr,
+			"tern explain: nothing in the input looks like an SMTP reply, a status "
+			"code or a known delivery failure\n");
 		rc = CLI_PROBLEM;
 		goto cleanup;
 	}

@@ -12,6 +12,9 @@
 static const struct cli_command commands[] = {
 	{ "explain", cmd_explain, explain_usage,
 	  "say what an SMTP reply, status code or bounce text means and what to do" },
+	{ "serve", cmd_serve, serve_usage, "run the submission server" },
+	{ "user", cmd_user, user_usage, "manage SMTP credentials (add, list, delete, passwd)" },
+	{ "queue", cmd_queue, queue_usage, "show the messages in the spool (list, show)" },
 };
 
 static void usage(FILE *out)
@@ -19,7 +22,8 @@ static void usage(FILE *out)
 	fprintf(out, "usage: tern COMMAND [ARGS...]\n"
 		     "\n"
 		     "tern is a self-hosted email delivery service: applications submit mail over\n"
-		     "authenticated SMTP; tern checks, signs, keeps and delivers it, and explains every\n"
+		     "authenticated SMTP; tern checks, signs, keeps and delivers it, and explains "
+		     "every\n"
 		     "reply and failure in plain words.\n"
 		     "\n"
 		     "commands:\n");
@@ -61,7 +65,8 @@ int main(int argc, char **argv)
 		}
 		cmd = find_command(argv[2]);
 		if (cmd == NULL) {
-			fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n", argv[2]);
+			fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n",
+				argv[2]);
 			return CLI_USAGE;
 		}
 		cmd->usage(stdout);

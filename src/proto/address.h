@@ -12,24 +12,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ADDRESS_LOCAL_MAX 64   /* octets of a local part */
+#define ADDRESS_LOCAL_MAX  64  /* octets of a local part */
 #define ADDRESS_DOMAIN_MAX 255 /* octets of a domain */
-#define ADDRESS_PATH_MAX 256   /* octets of a path, brackets included */
-#define ADDRESS_MAX (ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX)
+#define ADDRESS_PATH_MAX   256 /* octets of a path, brackets included */
+#define ADDRESS_MAX	   (ADDRESS_LOCAL_MAX + 1 + ADDRESS_DOMAIN_MAX)
 
 enum address_error {
 	ADDRESS_OK = 0,
-	ADDRESS_E_NO_BRACKETS,  /* not "<...>" */
-	ADDRESS_E_TOO_LONG,     /* a part over its limit */
-	ADDRESS_E_SYNTAX,       /* not a mailbox */
-	ADDRESS_E_NEEDS_UTF8,   /* non-ASCII without SMTPUTF8 */
+	ADDRESS_E_NO_BRACKETS, /* not "<...>" */
+	ADDRESS_E_TOO_LONG,    /* a part over its limit */
+	ADDRESS_E_SYNTAX,      /* not a mailbox */
+	ADDRESS_E_NEEDS_UTF8,  /* non-ASCII without SMTPUTF8 */
 };
 
 struct address {
 	char text[ADDRESS_MAX + 1]; /* "local@domain", or "" for the null path "<>" */
-	size_t local_len;           /* the local part is text[0..local_len) */
+	size_t local_len;	    /* the local part is text[0..local_len) */
 	bool is_null;
-	bool utf8;                  /* holds non-ASCII octets */
+	bool utf8; /* holds non-ASCII octets */
 };
 
 /* Parses the path s[0..len) (brackets included). `allow_null` admits "<>" (reverse-path);

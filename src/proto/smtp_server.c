@@ -36,8 +36,8 @@ static const struct smtp_reply_def replies[SMTP_R__COUNT] = {
 	[SMTP_R_AUTH_CHALLENGE] = { 334, NULL, "%s", false },
 	[SMTP_R_UNKNOWN_COMMAND] = { 500, "5.5.2", "Error: command not recognized", false },
 	[SMTP_R_LINE_TOO_LONG] = { 500, "5.5.2", "Error: line too long", false },
-	[SMTP_R_LINE_TOO_LONG_CLOSE] = { 500, "5.5.2",
-					 "Error: line too long, closing connection", true },
+	[SMTP_R_LINE_TOO_LONG_CLOSE] = { 500, "5.5.2", "Error: line too long, closing connection",
+					 true },
 	[SMTP_R_BARE_CR_LF] = { 521, "5.5.2",
 				"Error: bare CR or LF received; lines must end with CRLF, "
 				"closing connection",
@@ -65,8 +65,7 @@ static const struct smtp_reply_def replies[SMTP_R__COUNT] = {
 				    "Encryption required for requested authentication mechanism",
 				    false },
 	[SMTP_R_AUTH_ALREADY] = { 503, "5.5.1", "Error: already authenticated", false },
-	[SMTP_R_AUTH_NOT_AVAILABLE] = { 502, "5.5.1", "Error: authentication not enabled",
-					false },
+	[SMTP_R_AUTH_NOT_AVAILABLE] = { 502, "5.5.1", "Error: authentication not enabled", false },
 	[SMTP_R_AUTH_BAD_BASE64] = { 501, "5.5.2",
 				     "Invalid command argument, not a valid Base64 string", false },
 	[SMTP_R_AUTH_NO_NUL] = { 501, "5.5.2", "Invalid command argument, does not contain NUL",
@@ -87,13 +86,13 @@ static const struct smtp_reply_def replies[SMTP_R__COUNT] = {
 	[SMTP_R_TLS_REQUIRED] = { 530, "5.7.0", "Must issue a STARTTLS command first", false },
 	[SMTP_R_TIMEOUT] = { 421, "4.4.2", "Timeout waiting for data from client", true },
 	[SMTP_R_DATA_LINE_TOO_LONG] = { 500, "5.5.2",
-					"Error: message has a line longer than 1000 octets", false },
+					"Error: message has a line longer than 1000 octets",
+					false },
 	[SMTP_R_BDAT_SYNTAX] = { 501, "5.5.4", "Syntax: BDAT size [LAST]; closing connection",
-				true },
+				 true },
 	[SMTP_R_STORAGE_ERROR] = { 452, "4.3.1", "System storage error", false },
 	[SMTP_R_LOCAL_ERROR] = { 451, "4.3.0", "Error in Processing", false },
-	[SMTP_R_NO_SPACE] = { 452, "4.3.1", "Insufficient system storage, try again later",
-			      false },
+	[SMTP_R_NO_SPACE] = { 452, "4.3.1", "Insufficient system storage, try again later", false },
 };
 
 const struct smtp_reply_def *smtp_server_reply_def(enum smtp_reply_id id)
@@ -278,7 +277,8 @@ static int do_starttls(struct smtp_server *s, const char *a, size_t n)
 	 * had come over TLS (CVE-2011-0411 and its kin). Drop it, and log that we did. */
 	if (s->in.len > s->in_pos) {
 		size_t start = s->out.len;
-		buf_printf(&s->out, "(dropped %zu octets sent after STARTTLS)", s->in.len - s->in_pos);
+		buf_printf(&s->out, "(dropped %zu octets sent after STARTTLS)",
+			   s->in.len - s->in_pos);
 		log_rejection(s, start);
 		s->out.len = start;
 		s->in_pos = s->in.len;
@@ -527,13 +527,13 @@ static int do_not_implemented(struct smtp_server *s, const char *a, size_t n)
 	return srv_refuse(s, SMTP_R_NOT_IMPLEMENTED, NULL);
 }
 
-#define IN(st) (1u << (st))
-#define ANY (IN(SMTP_ST_INIT) | IN(SMTP_ST_READY) | IN(SMTP_ST_MAIL) | IN(SMTP_ST_RCPT))
+#define IN(st)	(1u << (st))
+#define ANY	(IN(SMTP_ST_INIT) | IN(SMTP_ST_READY) | IN(SMTP_ST_MAIL) | IN(SMTP_ST_RCPT))
 #define GREETED (IN(SMTP_ST_READY) | IN(SMTP_ST_MAIL) | IN(SMTP_ST_RCPT))
 
 struct command {
 	const char *verb;
-	unsigned states;                 /* where it is allowed */
+	unsigned states;		 /* where it is allowed */
 	enum smtp_reply_id out_of_order; /* the 503 otherwise (before EHLO: "send EHLO first") */
 	int (*run)(struct smtp_server *s, const char *args, size_t len);
 };
@@ -575,7 +575,8 @@ static void handle_command(struct smtp_server *s, const char *line, size_t len)
 	while (vlen < len && line[vlen] != ' ')
 		vlen++;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strlen(commands[i].verb) == vlen && strncasecmp(line, commands[i].verb, vlen) == 0) {
+		if (strlen(commands[i].verb) == vlen &&
+		    strncasecmp(line, commands[i].verb, vlen) == 0) {
 			c = &commands[i];
 			break;
 		}
@@ -644,8 +645,8 @@ static size_t command_step(struct smtp_server *s, const uint8_t *p, size_t n)
 		srv_auth_response(s, (const char *)p, i);
 		return i + 2;
 	}
-	if (i + 2 > SMTP_COMMAND_LINE_MAX &&
-	    !(i + 2 <= SMTP_AUTH_LINE_MAX && i >= 5 && strncasecmp((const char *)p, "AUTH ", 5) == 0)) {
+	if (i + 2 > SMTP_COMMAND_LINE_MAX && !(i + 2 <= SMTP_AUTH_LINE_MAX && i >= 5 &&
+					       strncasecmp((const char *)p, "AUTH ", 5) == 0)) {
 		srv_refuse(s, SMTP_R_LINE_TOO_LONG, NULL);
 		return i + 2;
 	}
@@ -657,13 +658,14 @@ static size_t command_step(struct smtp_server *s, const uint8_t *p, size_t n)
 
 /* ---- the loop ---------------------------------------------------------------------------- */
 
-#define OUT_HIGH (16 * 1024)      /* stop reading commands while this much output waits */
-#define IN_HIGH (128 * 1024)      /* stop reading the socket while this much input waits */
-#define IDLE_KEEP (8 * 1024)      /* buffers larger than this are freed when empty */
+#define OUT_HIGH  (16 * 1024)  /* stop reading commands while this much output waits */
+#define IN_HIGH	  (128 * 1024) /* stop reading the socket while this much input waits */
+#define IDLE_KEEP (8 * 1024)   /* buffers larger than this are freed when empty */
 
 static void run(struct smtp_server *s)
 {
-	while (s->state != SMTP_ST_CLOSED && s->req.kind == SMTP_REQ_NONE && s->out.len < OUT_HIGH) {
+	while (s->state != SMTP_ST_CLOSED && s->req.kind == SMTP_REQ_NONE &&
+	       s->out.len < OUT_HIGH) {
 		const uint8_t *p = s->in.data + s->in_pos;
 		size_t n = s->in.len - s->in_pos, used;
 		enum smtp_state before = s->state;
@@ -737,8 +739,8 @@ void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t len)
 
 bool smtp_server_wants_input(const struct smtp_server *s)
 {
-	return s->state != SMTP_ST_CLOSED && s->req.kind == SMTP_REQ_NONE &&
-	       s->in.len < IN_HIGH && s->out.len < OUT_HIGH;
+	return s->state != SMTP_ST_CLOSED && s->req.kind == SMTP_REQ_NONE && s->in.len < IN_HIGH &&
+	       s->out.len < OUT_HIGH;
 }
 
 struct slice smtp_server_output(const struct smtp_server *s)

@@ -24,10 +24,10 @@
 #include "../lib/buf.h"
 #include "address.h"
 
-#define SMTP_COMMAND_LINE_MAX 512   /* RFC 5321 4.5.3.1.4, CRLF included */
-#define SMTP_AUTH_LINE_MAX 12288    /* RFC 4954 4 */
-#define SMTP_TEXT_LINE_MAX 1000     /* RFC 5321 4.5.3.1.6, CRLF included */
-#define SMTP_DISCARD_MAX (64 * 1024) /* an unterminated line longer than this ends the session */
+#define SMTP_COMMAND_LINE_MAX 512	  /* RFC 5321 4.5.3.1.4, CRLF included */
+#define SMTP_AUTH_LINE_MAX    12288	  /* RFC 4954 4 */
+#define SMTP_TEXT_LINE_MAX    1000	  /* RFC 5321 4.5.3.1.6, CRLF included */
+#define SMTP_DISCARD_MAX      (64 * 1024) /* an unterminated line longer than this ends the session */
 
 /* Every reply the server sends, with its code and enhanced code, in one table
  * (smtp_server.c). Texts of the cloud service (seed 001) are kept where they exist. */
@@ -99,47 +99,47 @@ struct smtp_reply_def {
 	int code;
 	const char *enhanced; /* NULL where RFC 2034 wants none */
 	const char *text;     /* may hold one "%s" */
-	bool closes;          /* the session ends after this reply */
+	bool closes;	      /* the session ends after this reply */
 };
 const struct smtp_reply_def *smtp_server_reply_def(enum smtp_reply_id id);
 
 struct smtp_server_config {
-	const char *hostname;         /* in the greeting, EHLO and Received */
-	size_t max_message_size;      /* SIZE; 0 is not allowed */
-	unsigned max_recipients;      /* per transaction */
-	unsigned max_errors;          /* bad commands before 421 */
-	unsigned max_auth_failures;   /* failed AUTH before 421 */
-	bool starttls_offered;        /* a certificate is there and TLS is not yet on */
-	bool auth_offered;            /* SMTP credentials can be checked */
-	bool allow_plaintext_auth;    /* offer AUTH without TLS (tests, trusted links) */
-	bool require_tls;             /* MAIL needs TLS first (530 5.7.0) */
+	const char *hostname;	    /* in the greeting, EHLO and Received */
+	size_t max_message_size;    /* SIZE; 0 is not allowed */
+	unsigned max_recipients;    /* per transaction */
+	unsigned max_errors;	    /* bad commands before 421 */
+	unsigned max_auth_failures; /* failed AUTH before 421 */
+	bool starttls_offered;	    /* a certificate is there and TLS is not yet on */
+	bool auth_offered;	    /* SMTP credentials can be checked */
+	bool allow_plaintext_auth;  /* offer AUTH without TLS (tests, trusted links) */
+	bool require_tls;	    /* MAIL needs TLS first (530 5.7.0) */
 };
 
 enum smtp_request_kind {
 	SMTP_REQ_NONE = 0,
 	SMTP_REQ_STARTTLS, /* send the output, then start TLS and call smtp_server_tls_started */
-	SMTP_REQ_AUTH,     /* check user and password */
-	SMTP_REQ_MAIL,     /* approve the reverse-path */
-	SMTP_REQ_RCPT,     /* approve a forward-path */
-	SMTP_REQ_DATA,     /* may a message be taken now (free-space reserve)? */
+	SMTP_REQ_AUTH,	   /* check user and password */
+	SMTP_REQ_MAIL,	   /* approve the reverse-path */
+	SMTP_REQ_RCPT,	   /* approve a forward-path */
+	SMTP_REQ_DATA,	   /* may a message be taken now (free-space reserve)? */
 	SMTP_REQ_MESSAGE,  /* the complete message: store it durably, then answer */
 };
 
 /* What the adapter is asked. Pointers stay valid until the answer. */
 struct smtp_request {
 	enum smtp_request_kind kind;
-	const char *mechanism;       /* AUTH: "PLAIN" or "LOGIN" */
-	const char *authzid;         /* AUTH PLAIN: authorization identity, often "" */
-	const char *user;            /* AUTH */
-	const uint8_t *password;     /* AUTH: not NUL-terminated; never log it */
+	const char *mechanism;	 /* AUTH: "PLAIN" or "LOGIN" */
+	const char *authzid;	 /* AUTH PLAIN: authorization identity, often "" */
+	const char *user;	 /* AUTH */
+	const uint8_t *password; /* AUTH: not NUL-terminated; never log it */
 	size_t password_len;
-	const struct address *address; /* MAIL, RCPT */
-	const struct address *mail_from;  /* RCPT, DATA, MESSAGE */
-	const struct address *rcpts;      /* MESSAGE: the accepted recipients */
+	const struct address *address;	 /* MAIL, RCPT */
+	const struct address *mail_from; /* RCPT, DATA, MESSAGE */
+	const struct address *rcpts;	 /* MESSAGE: the accepted recipients */
 	size_t rcpt_count;
-	struct slice message;        /* MESSAGE: unstuffed bytes, CRLF line ends */
-	bool smtputf8;               /* the transaction uses SMTPUTF8 */
-	bool body_8bit;              /* BODY=8BITMIME */
+	struct slice message; /* MESSAGE: unstuffed bytes, CRLF line ends */
+	bool smtputf8;	      /* the transaction uses SMTPUTF8 */
+	bool body_8bit;	      /* BODY=8BITMIME */
 };
 
 /* The adapter's answer. With reply == SMTP_R_NONE the session uses its default reply for
@@ -151,19 +151,19 @@ struct smtp_verdict {
 	const char *enhanced;
 	const char *text;
 	bool close;
-	const char *queue_id;        /* MESSAGE: the id for "queued as" */
-	const char *user;            /* AUTH: the authenticated name */
+	const char *queue_id; /* MESSAGE: the id for "queued as" */
+	const char *user;     /* AUTH: the authenticated name */
 };
 
 enum smtp_state {
-	SMTP_ST_INIT,    /* connected, no EHLO/HELO yet */
-	SMTP_ST_READY,   /* greeted, no transaction */
-	SMTP_ST_MAIL,    /* MAIL accepted */
-	SMTP_ST_RCPT,    /* at least one RCPT accepted */
-	SMTP_ST_DATA,    /* reading message data after 354 */
-	SMTP_ST_BDAT,    /* reading a BDAT chunk */
-	SMTP_ST_AUTH,    /* waiting for an AUTH continuation line */
-	SMTP_ST_CLOSED,  /* nothing more is read; send the output and close */
+	SMTP_ST_INIT,	/* connected, no EHLO/HELO yet */
+	SMTP_ST_READY,	/* greeted, no transaction */
+	SMTP_ST_MAIL,	/* MAIL accepted */
+	SMTP_ST_RCPT,	/* at least one RCPT accepted */
+	SMTP_ST_DATA,	/* reading message data after 354 */
+	SMTP_ST_BDAT,	/* reading a BDAT chunk */
+	SMTP_ST_AUTH,	/* waiting for an AUTH continuation line */
+	SMTP_ST_CLOSED, /* nothing more is read; send the output and close */
 };
 
 struct smtp_server;
@@ -201,8 +201,8 @@ void smtp_server_timeout(struct smtp_server *s);
 void smtp_server_shutdown(struct smtp_server *s);
 
 enum smtp_state smtp_server_state(const struct smtp_server *s);
-bool smtp_server_closed(const struct smtp_server *s);     /* send the output, then close */
-bool smtp_server_in_message(const struct smtp_server *s); /* inside DATA or BDAT */
+bool smtp_server_closed(const struct smtp_server *s);	   /* send the output, then close */
+bool smtp_server_in_message(const struct smtp_server *s);  /* inside DATA or BDAT */
 const char *smtp_server_helo(const struct smtp_server *s); /* "" before EHLO */
 const char *smtp_server_user(const struct smtp_server *s); /* NULL unless authenticated */
 bool smtp_server_tls(const struct smtp_server *s);

@@ -54,8 +54,8 @@ static bool decode_into(struct smtp_server *s, const char *in, size_t len)
 	return buf_append_byte(&s->auth_data, '\0');
 }
 
-static void ask(struct smtp_server *s, const char *mech, const char *user,
-		const uint8_t *password, size_t password_len, const char *authzid)
+static void ask(struct smtp_server *s, const char *mech, const char *user, const uint8_t *password,
+		size_t password_len, const char *authzid)
 {
 	srv_request(s, SMTP_REQ_AUTH);
 	s->req.mechanism = mech;

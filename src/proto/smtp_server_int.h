@@ -8,18 +8,18 @@
 #include "smtp_server.h"
 
 enum data_state {
-	D_BOL,    /* at the beginning of a line */
-	D_DOT,    /* a '.' opened the line */
+	D_BOL,	  /* at the beginning of a line */
+	D_DOT,	  /* a '.' opened the line */
 	D_DOT_CR, /* ".\r": one more LF ends the message */
-	D_TEXT,   /* inside a line */
-	D_CR,     /* CR inside a line: only LF may follow */
+	D_TEXT,	  /* inside a line */
+	D_CR,	  /* CR inside a line: only LF may follow */
 };
 
 enum auth_step {
 	AUTH_IDLE,
-	AUTH_PLAIN_WAIT,  /* "334 " sent, waiting for the PLAIN response */
-	AUTH_LOGIN_USER,  /* "334 VXNlcm5hbWU6" sent */
-	AUTH_LOGIN_PASS,  /* "334 UGFzc3dvcmQ6" sent */
+	AUTH_PLAIN_WAIT, /* "334 " sent, waiting for the PLAIN response */
+	AUTH_LOGIN_USER, /* "334 VXNlcm5hbWU6" sent */
+	AUTH_LOGIN_PASS, /* "334 UGFzc3dvcmQ6" sent */
 };
 
 struct smtp_server {
@@ -30,46 +30,46 @@ struct smtp_server {
 	bool draining;
 	bool smtputf8;
 	bool body_8bit;
-	bool bdat_started;   /* a BDAT chunk came in this transaction */
-	bool chunked;        /* the message is being read by BDAT */
+	bool bdat_started; /* a BDAT chunk came in this transaction */
+	bool chunked;	   /* the message is being read by BDAT */
 	unsigned errors;
 	unsigned auth_failures;
 	char helo[256];
-	char *user;          /* authenticated name, or NULL */
-	char scratch[48];    /* a bounded copy of client text for one reply */
+	char *user;	  /* authenticated name, or NULL */
+	char scratch[48]; /* a bounded copy of client text for one reply */
 
-	struct buf in;       /* received, not yet handled */
-	size_t in_pos;       /* handled so far within `in` during one run */
-	struct buf out;      /* replies not yet sent */
+	struct buf in;	/* received, not yet handled */
+	size_t in_pos;	/* handled so far within `in` during one run */
+	struct buf out; /* replies not yet sent */
 	struct buf rejections;
-	const char *cmd;     /* the command being handled, for the log */
+	const char *cmd; /* the command being handled, for the log */
 	size_t cmd_len;
-	size_t discarding;   /* > 0 while dropping an over-long command line */
+	size_t discarding; /* > 0 while dropping an over-long command line */
 
 	/* the transaction */
 	struct address mail_from;
-	struct address candidate;  /* the MAIL or RCPT address being decided */
+	struct address candidate; /* the MAIL or RCPT address being decided */
 	struct address *rcpts;
 	size_t rcpt_count;
 	size_t rcpt_cap;
 
 	/* message data */
 	struct buf msg;
-	uint64_t msg_size;   /* octets counted, also those not kept when too big */
+	uint64_t msg_size; /* octets counted, also those not kept when too big */
 	enum data_state dstate;
 	size_t line_len;
 	bool long_line;
-	bool msg_failed;      /* out of memory while keeping the message */
+	bool msg_failed; /* out of memory while keeping the message */
 	bool bdat_prev_cr;
 	bool bdat_last;
 	uint64_t bdat_left;
 	enum smtp_reply_id bdat_refusal; /* reply owed after a refused chunk is drained */
-	enum smtp_state bdat_return;     /* where a drained, refused chunk leaves the session */
+	enum smtp_state bdat_return;	 /* where a drained, refused chunk leaves the session */
 
 	/* AUTH */
 	enum auth_step auth;
 	const char *auth_mech;
-	struct buf auth_data; /* decoded credentials; wiped after use */
+	struct buf auth_data;  /* decoded credentials; wiped after use */
 	const char *auth_user; /* within auth_data */
 
 	struct smtp_request req;

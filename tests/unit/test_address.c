@@ -72,9 +72,14 @@ static void utf8_needs_smtputf8(void **state)
 	struct address a;
 
 	(void)state;
-	assert_int_equal(path("<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", false, false, &a),
+	assert_int_equal(path("<j\xc3\xb6rg@b\xc3\xbc"
+			      "cher.example>",
+			      false, false, &a),
 			 ADDRESS_E_NEEDS_UTF8);
-	assert_int_equal(path("<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", false, true, &a), ADDRESS_OK);
+	assert_int_equal(path("<j\xc3\xb6rg@b\xc3\xbc"
+			      "cher.example>",
+			      false, true, &a),
+			 ADDRESS_OK);
 	assert_true(a.utf8);
 }
 
@@ -90,11 +95,11 @@ static void base64_decodes_strictly(void **state)
 	assert_memory_equal(out, "\0app\0secret", 11);
 	assert_true(base64_decode("", 0, out, &n));
 	assert_int_equal(n, 0);
-	assert_false(base64_decode("AGFwc", 5, out, &n));       /* length */
-	assert_false(base64_decode("AG=w", 4, out, &n));        /* padding inside */
-	assert_false(base64_decode("AGF*", 4, out, &n));        /* alphabet */
-	assert_false(base64_decode("QR==", 4, out, &n));        /* non-zero bits under padding */
-	assert_false(base64_decode("QQ==QQ==", 8, out, &n));    /* padding before the end */
+	assert_false(base64_decode("AGFwc", 5, out, &n));    /* length */
+	assert_false(base64_decode("AG=w", 4, out, &n));     /* padding inside */
+	assert_false(base64_decode("AGF*", 4, out, &n));     /* alphabet */
+	assert_false(base64_decode("QR==", 4, out, &n));     /* non-zero bits under padding */
+	assert_false(base64_decode("QQ==QQ==", 8, out, &n)); /* padding before the end */
 	for (size_t len = 0; len < 20; len++) {
 		uint8_t in[20];
 		for (size_t i = 0; i < len; i++)

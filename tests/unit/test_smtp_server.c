@@ -28,8 +28,8 @@ static const struct smtp_server_config config = {
 struct fixture {
 	struct smtp_server *s;
 	char out[1 << 16];
-	int messages;              /* messages stored */
-	char stored[4][16384];     /* their bytes */
+	int messages;	       /* messages stored */
+	char stored[4][16384]; /* their bytes */
 	size_t stored_len[4];
 	bool refuse_data;
 };
@@ -178,8 +178,8 @@ static void data_split_across_packets_is_reassembled(void **state)
 static void smuggling_endings_never_split_a_message(void **state)
 {
 	static const char *endings[] = {
-		"\n.\n", "\n.\r\n", "\r.\r", "\r\n.\r", "\r\n.\n", "\r.\r\n", "\r\r\n.\r\r\n",
-		"\r\n\x00.\r\n",
+		"\n.\n",   "\n.\r\n", "\r.\r",	       "\r\n.\r",
+		"\r\n.\n", "\r.\r\n", "\r\r\n.\r\r\n", "\r\n\x00.\r\n",
 	};
 	static const size_t lens[] = { 3, 4, 3, 4, 4, 4, 7, 6 };
 
@@ -188,10 +188,12 @@ static void smuggling_endings_never_split_a_message(void **state)
 		struct fixture *f = greeted();
 		char buf[512];
 		size_t n = 0;
-		const char *head = "MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
-				   "Subject: one\r\n\r\nfirst";
-		const char *tail = "MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\n"
-				   "DATA\r\nSubject: smuggled\r\n\r\n.\r\n";
+		const char *head =
+			"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+			"Subject: one\r\n\r\nfirst";
+		const char *tail =
+			"MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\n"
+			"DATA\r\nSubject: smuggled\r\n\r\n.\r\n";
 
 		memcpy(buf + n, head, strlen(head));
 		n += strlen(head);
@@ -252,7 +254,8 @@ static void long_paths_and_bad_addresses_are_refused(void **state)
 	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%0300d@example.org>\r\n", 0);
 	assert_reply(feed(f, cmd), "501 5.5.4");
 	assert_reply(feed(f, "MAIL FROM:<not an address>\r\n"), "553 5.1.7 <not an address>");
-	assert_reply(feed(f, "MAIL FROM:a@example.org\r\n"), "501 5.5.4 Syntax: MAIL FROM:<address>");
+	assert_reply(feed(f, "MAIL FROM:a@example.org\r\n"),
+		     "501 5.5.4 Syntax: MAIL FROM:<address>");
 	assert_reply(feed(f, "MAIL FROM:<j\xc3\xb6rg@example.org>\r\n"), "553 5.6.7");
 	assert_reply(feed(f, "MAIL FROM:<j\xc3\xb6rg@example.org> SMTPUTF8\r\n"), "250 2.1.0");
 	assert_reply(feed(f, "RCPT TO:<>\r\n"), "553 5.1.3");
@@ -288,7 +291,8 @@ static void size_and_recipient_limits_hold(void **state)
 	(void)state;
 	assert_reply(feed(f, "MAIL FROM:<a@example.org> SIZE=10001\r\n"), "552 5.3.4 Exceeds");
 	feed(f, "MAIL FROM:<a@example.org> SIZE=100\r\n");
-	feed(f, "RCPT TO:<b1@example.net>\r\nRCPT TO:<b2@example.net>\r\nRCPT TO:<b3@example.net>\r\n");
+	feed(f, "RCPT TO:<b1@example.net>\r\nRCPT TO:<b2@example.net>\r\nRCPT "
+		"TO:<b3@example.net>\r\n");
 	assert_reply(feed(f, "RCPT TO:<b4@example.net>\r\n"), "452 4.5.3");
 	feed(f, "DATA\r\n");
 	for (int i = 0; i < 20000; i += 100) {
@@ -326,8 +330,10 @@ static void authentication_is_required_and_checked(void **state)
 	assert_reply(feed(f, "MAIL FROM:<a@example.org>\r\n"), "535 5.7.0 Authentication required");
 	/* "\0app\0wrong" and "\0app\0secret" */
 	assert_reply(feed(f, "AUTH PLAIN AGFwcAB3cm9uZw==\r\n"), "535 5.7.8");
-	assert_reply(feed(f, "AUTH PLAIN !!!!\r\n"), "501 5.5.2 Invalid command argument, not a valid");
-	assert_reply(feed(f, "AUTH PLAIN YXBw\r\n"), "501 5.5.2 Invalid command argument, does not contain NUL");
+	assert_reply(feed(f, "AUTH PLAIN !!!!\r\n"),
+		     "501 5.5.2 Invalid command argument, not a valid");
+	assert_reply(feed(f, "AUTH PLAIN YXBw\r\n"),
+		     "501 5.5.2 Invalid command argument, does not contain NUL");
 	assert_reply(feed(f, "AUTH PLAIN AGFwcA==\r\n"), "does not contain the second NUL");
 	assert_reply(feed(f, "AUTH CRAM-MD5\r\n"), "504 5.5.4 Method not supported");
 	assert_reply(feed(f, "AUTH\r\n"), "504 5.5.4 AUTH mechanism mismatch");
@@ -356,7 +362,8 @@ static void auth_login_works_and_failures_are_limited(void **state)
 	feed(f, "EHLO c\r\n");
 	for (int i = 0; i < 2; i++)
 		assert_reply(feed(f, "AUTH LOGIN YXBw\r\nd3Jvbmc=\r\n"), "535 5.7.8");
-	assert_reply(feed(f, "AUTH LOGIN YXBw\r\nd3Jvbmc=\r\n"), "421 4.7.0 Too many auth failures");
+	assert_reply(feed(f, "AUTH LOGIN YXBw\r\nd3Jvbmc=\r\n"),
+		     "421 4.7.0 Too many auth failures");
 	assert_true(smtp_server_closed(f->s));
 	finish(f);
 }

@@ -1,0 +1,390 @@
+/*
+ * config.c - the configuration file (see config.h). One table of keys; each parsed by its type
+ * with range checks; errors carry file and line.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/config.h"
+
+enum key_type { K_STRING, K_PATH, K_UINT, K_SIZE, K_BOOL, K_LOGLEVEL, K_NETWORKS };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	size_t size; /* for strings: the field's size */
+	uint64_t min, max;
+};
+
+#define F(field) offsetof(struct tern_config, field), sizeof(((struct tern_config *)0)->field)
+
+static const struct key keys[] = {
+	{ "server", "hostname", K_STRING, F(hostname), 0, 0 },
+	{ "server", "data_dir", K_PATH, F(data_dir), 0, 0 },
+	{ "server", "log_level", K_LOGLEVEL, F(log_level), 0, 0 },
+	{ "server", "max_connections", K_UINT, F(max_connections), 1, 1000000 },
+	{ "server", "shutdown_grace", K_UINT, F(shutdown_grace), 0, 3600 },
+	{ "server", "trusted_networks", K_NETWORKS, F(trusted), 0, 0 },
+	{ "tls", "certificate", K_PATH, F(tls_certificate), 0, 0 },
+	{ "tls", "private_key", K_PATH, F(tls_private_key), 0, 0 },
+	{ "submission", "max_message_size", K_SIZE, F(max_message_size), 1024, (uint64_t)1 << 40 },
+	{ "submission", "max_recipients", K_UINT, F(max_recipients), 1, 100000 },
+	{ "submission", "max_errors", K_UINT, F(max_errors), 1, 1000 },
+	{ "submission", "max_auth_failures", K_UINT, F(max_auth_failures), 1, 1000 },
+	{ "submission", "command_timeout", K_UINT, F(command_timeout), 1, 3600 },
+	{ "submission", "data_timeout", K_UINT, F(data_timeout), 1, 3600 },
+	{ "submission", "min_data_rate", K_UINT, F(min_data_rate), 0, 1u << 30 },
+	{ "submission", "allow_plaintext_auth", K_BOOL, F(allow_plaintext_auth), 0, 1 },
+	{ "submission", "require_tls", K_BOOL, F(require_tls), 0, 1 },
+	{ "store", "path", K_PATH, F(store_path), 0, 0 },
+	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
+	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },
+};
+
+/* Keys of a [listener NAME] section. */
+static const char *const listener_keys[] = { "address", "port", "tls", "proxy_protocol" };
+
+void config_each_key(void (*cb)(const char *section, const char *key, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		cb(keys[i].section, keys[i].name, ctx);
+	for (size_t i = 0; i < sizeof(listener_keys) / sizeof(listener_keys[0]); i++)
+		cb("listener", listener_keys[i], ctx);
+}
+
+void config_defaults(struct tern_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) != 0 || c->hostname[0] == '\0')
+		strcpy(c->hostname, "localhost");
+	strcpy(c->data_dir, "/var/lib/tern");
+	c->log_level = LOG_INFO;
+	c->max_connections = 10000;
+	c->shutdown_grace = 30;
+	c->max_message_size = 25 * 1024 * 1024;
+	c->max_recipients = 100;
+	c->max_errors = 20;
+	c->max_auth_failures = 3;
+	c->command_timeout = 300; /* RFC 5321 4.5.3.2.7: at least 5 minutes */
+	c->data_timeout = 180;	  /* RFC 5321 4.5.3.2.5: 3 minutes per data block */
+	c->min_data_rate = 256;
+	c->spool_reserve = 64 * 1024 * 1024;
+}
+
+struct parse_ctx {
+	struct tern_config *c;
+	bool failed;
+	bool listeners_seen;
+	char msg[512];
+};
+
+/* Keeps the first problem; inih stops at the handler's 0 and returns the line number. */
+static int fail(struct parse_ctx *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse_ctx *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->failed)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+	p->failed = true;
+	return 0;
+}
+
+static bool parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = true, true;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = false, true;
+	}
+	return false;
+}
+
+/* Unsigned with an optional K, M or G (powers of 1024) suffix for sizes. */
+static bool parse_number(const char *v, bool suffix, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno != 0)
+		return false;
+	if (suffix && *end != '\0' && end[1] == '\0') {
+		int shift = *end == 'K' || *end == 'k'	 ? 10
+			    : *end == 'M' || *end == 'm' ? 20
+			    : *end == 'G' || *end == 'g' ? 30
+							 : -1;
+		if (shift < 0 || x > (UINT64_MAX >> shift))
+			return false;
+		x <<= shift;
+		end++;
+	}
+	if (*end != '\0')
+		return false;
+	*out = x;
+	return true;
+}
+
+bool net_block_parse(const char *s, struct net_block *out)
+{
+	char addr[64];
+	const char *slash = strchr(s, '/');
+	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t prefix;
+
+	memset(out, 0, sizeof(*out));
+	if (alen == 0 || alen >= sizeof(addr))
+		return false;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	if (inet_pton(AF_INET, addr, out->addr) == 1)
+		out->family = 4;
+	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
+		out->family = 6;
+	else
+		return false;
+	out->prefix = out->family == 4 ? 32 : 128;
+	if (slash != NULL) {
+		if (!parse_number(slash + 1, false, &prefix) || prefix > (uint64_t)out->prefix)
+			return false;
+		out->prefix = (int)prefix;
+	}
+	return true;
+}
+
+bool net_blocks_contain(const struct net_block *blocks, size_t count, int family,
+			const uint8_t *addr)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct net_block *b = &blocks[i];
+		int bits = b->prefix, k = 0;
+		if (b->family != family)
+			continue;
+		for (; bits >= 8; bits -= 8, k++)
+			if (b->addr[k] != addr[k])
+				break;
+		if (bits >= 8)
+			continue;
+		if (bits == 0 || ((b->addr[k] ^ addr[k]) & (0xff << (8 - bits)) & 0xff) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int set_networks(struct parse_ctx *p, const char *v)
+{
+	char copy[4096];
+	char *save = NULL;
+
+	p->c->trusted_count = 0;
+	if (strlen(v) >= sizeof(copy))
+		return fail(p, "trusted_networks is too long%s%s", "", "");
+	strcpy(copy, v);
+	for (char *t = strtok_r(copy, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		if (p->c->trusted_count == CONFIG_NETWORKS_MAX)
+			return fail(p, "trusted_networks holds more than 64 blocks%s%s", "", "");
+		if (!net_block_parse(t, &p->c->trusted[p->c->trusted_count++]))
+			return fail(p,
+				    "trusted_networks: '%s' is not an address block; write e.g. "
+				    "127.0.0.1/32 or ::1%s",
+				    t, "");
+	}
+	return 1;
+}
+
+static int set_key(struct parse_ctx *p, const struct key *k, const char *v)
+{
+	char *field = (char *)p->c + k->offset;
+	uint64_t n;
+	bool b;
+
+	switch (k->type) {
+	case K_STRING:
+	case K_PATH:
+		if (strlen(v) >= k->size)
+			return fail(p, "%s is too long%s", k->name, "");
+		strcpy(field, v);
+		return 1;
+	case K_UINT:
+	case K_SIZE:
+		if (!parse_number(v, k->type == K_SIZE, &n))
+			return fail(p, "%s: '%s' is not %s", k->name, v,
+				    k->type == K_SIZE ? "a size; write e.g. 25M"
+						      : "a whole number");
+		if (n < k->min || n > k->max)
+			return fail(p, "%s: %s is out of range", k->name, v);
+		if (k->type == K_UINT)
+			*(unsigned *)field = (unsigned)n;
+		else
+			*(uint64_t *)field = n;
+		return 1;
+	case K_BOOL:
+		if (!parse_bool(v, &b))
+			return fail(p, "%s: '%s' is not yes or no", k->name, v);
+		*(bool *)field = b;
+		return 1;
+	case K_LOGLEVEL:
+		if (!log_level_parse(v, (enum log_level *)field))
+			return fail(p, "%s: '%s' is not one of debug, info, warn, error", k->name,
+				    v);
+		return 1;
+	case K_NETWORKS:
+		return set_networks(p, v);
+	}
+	return 0;
+}
+
+static struct listener_config *listener_for(struct parse_ctx *p, const char *name)
+{
+	struct tern_config *c = p->c;
+
+	if (!p->listeners_seen) {
+		p->listeners_seen = true;
+		c->listener_count = 0; /* the file's listeners replace the defaults */
+	}
+	for (size_t i = 0; i < c->listener_count; i++)
+		if (strcmp(c->listeners[i].name, name) == 0)
+			return &c->listeners[i];
+	if (c->listener_count == CONFIG_LISTENERS_MAX) {
+		fail(p, "more than 8 listeners%s%s", "", "");
+		return NULL;
+	}
+	if (strlen(name) >= sizeof(c->listeners[0].name) || name[0] == '\0') {
+		fail(p, "listener name '%s' must be 1 to 31 characters%s", name, "");
+		return NULL;
+	}
+	struct listener_config *l = &c->listeners[c->listener_count++];
+	memset(l, 0, sizeof(*l));
+	strcpy(l->name, name);
+	strcpy(l->address, "127.0.0.1");
+	l->port = 587;
+	l->tls = LISTEN_STARTTLS;
+	return l;
+}
+
+static int set_listener(struct parse_ctx *p, const char *name, const char *key, const char *v)
+{
+	struct listener_config *l = listener_for(p, name);
+	uint64_t n;
+	uint8_t tmp[16];
+
+	if (l == NULL)
+		return 0;
+	if (strcmp(key, "address") == 0) {
+		if (strlen(v) >= sizeof(l->address) ||
+		    (inet_pton(AF_INET, v, tmp) != 1 && inet_pton(AF_INET6, v, tmp) != 1))
+			return fail(p,
+				    "address: '%s' is not an IP address; write e.g. 127.0.0.1 or "
+				    "0.0.0.0%s",
+				    v, "");
+		strcpy(l->address, v);
+	} else if (strcmp(key, "port") == 0) {
+		if (!parse_number(v, false, &n) || n < 1 || n > 65535)
+			return fail(p, "port: '%s' is not a port number (1-65535)%s", v, "");
+		l->port = (int)n;
+	} else if (strcmp(key, "tls") == 0) {
+		if (strcasecmp(v, "starttls") == 0)
+			l->tls = LISTEN_STARTTLS;
+		else if (strcasecmp(v, "implicit") == 0)
+			l->tls = LISTEN_IMPLICIT_TLS;
+		else if (strcasecmp(v, "none") == 0)
+			l->tls = LISTEN_PLAIN;
+		else
+			return fail(p, "tls: '%s' is not one of starttls, implicit, none%s", v, "");
+	} else if (strcmp(key, "proxy_protocol") == 0) {
+		if (strcasecmp(v, "off") == 0 || strcasecmp(v, "no") == 0)
+			l->proxy = PROXY_OFF;
+		else if (strcasecmp(v, "v1") == 0)
+			l->proxy = PROXY_V1;
+		else if (strcasecmp(v, "v2") == 0)
+			l->proxy = PROXY_V2;
+		else
+			return fail(p, "proxy_protocol: '%s' is not one of off, v1, v2%s", v, "");
+	} else {
+		return fail(p,
+			    "unknown key '%s' in a listener section; keys are address, port, tls, "
+			    "proxy_protocol%s",
+			    key, "");
+	}
+	return 1;
+}
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_ctx *p = user;
+
+	if (p->failed)
+		return 0;
+	if (strncmp(section, "listener ", 9) == 0)
+		return set_listener(p, section + 9, name, value);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+			return set_key(p, &keys[i], value);
+	return fail(p, "unknown key '%s' in section [%s]; docs/configuration.md lists them", name,
+		    section);
+}
+
+static void derive(char *field, size_t size, const char *dir, const char *leaf)
+{
+	if (field[0] == '\0')
+		snprintf(field, size, "%s/%s", dir, leaf);
+}
+
+static void default_listeners(struct tern_config *c)
+{
+	static const struct listener_config defs[] = {
+		{ "submission", "127.0.0.1", 587, LISTEN_STARTTLS, PROXY_OFF },
+		{ "submissions", "127.0.0.1", 465, LISTEN_IMPLICIT_TLS, PROXY_OFF },
+	};
+	memcpy(c->listeners, defs, sizeof(defs));
+	c->listener_count = 2;
+}
+
+int config_load(const char *path, struct tern_config *c, char *err, size_t errlen)
+{
+	struct parse_ctx p = { .c = c };
+	int rc;
+
+	config_defaults(c);
+	default_listeners(c);
+	if (path != NULL) {
+		rc = ini_parse(path, on_entry, &p);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot read configuration %s: %s; pass -c FILE",
+				 path, strerror(errno));
+			return -1;
+		}
+		if (p.failed) {
+			snprintf(err, errlen, "%s:%d: %s", path, rc, p.msg);
+			return -1;
+		}
+		if (rc > 0) {
+			snprintf(err, errlen, "%s:%d: not an INI line (write key = value)", path,
+				 rc);
+			return -1;
+		}
+	}
+	derive(c->store_path, sizeof(c->store_path), c->data_dir, "tern.db");
+	derive(c->spool_path, sizeof(c->spool_path), c->data_dir, "spool");
+	return 0;
+}

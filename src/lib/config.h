@@ -1,0 +1,89 @@
+/*
+ * config.h - tern's configuration: an INI file (inih) over embedded defaults.
+ *
+ * Every key lives in one table (config.c) with its type, default and limits, and is documented
+ * in docs/configuration.md (a test keeps the two in step). Unknown sections or keys, values out
+ * of range, and malformed addresses are errors naming the file, line and what to write instead:
+ * a typo must never silently fall back to a default.
+ */
+#ifndef TERN_LIB_CONFIG_H
+#define TERN_LIB_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/log.h"
+
+#define CONFIG_LISTENERS_MAX 8
+#define CONFIG_NETWORKS_MAX  64
+#define CONFIG_PATH_MAX	     1024
+
+enum listener_tls { LISTEN_PLAIN = 0, LISTEN_STARTTLS, LISTEN_IMPLICIT_TLS };
+enum listener_proxy { PROXY_OFF = 0, PROXY_V1, PROXY_V2 };
+
+struct listener_config {
+	char name[32];
+	char address[64]; /* an IPv4 or IPv6 literal */
+	int port;
+	enum listener_tls tls;
+	enum listener_proxy proxy;
+};
+
+/* An address block of trusted_networks: family 4 or 6, network bytes, prefix length. */
+struct net_block {
+	int family;
+	uint8_t addr[16];
+	int prefix;
+};
+
+struct tern_config {
+	/* [server] */
+	char hostname[256];
+	char data_dir[CONFIG_PATH_MAX];
+	enum log_level log_level;
+	unsigned max_connections;
+	unsigned shutdown_grace; /* seconds sessions in a transaction get at shutdown */
+	struct net_block trusted[CONFIG_NETWORKS_MAX];
+	size_t trusted_count;
+	/* [listener NAME] */
+	struct listener_config listeners[CONFIG_LISTENERS_MAX];
+	size_t listener_count;
+	/* [tls] */
+	char tls_certificate[CONFIG_PATH_MAX];
+	char tls_private_key[CONFIG_PATH_MAX];
+	/* [submission] */
+	uint64_t max_message_size;
+	unsigned max_recipients;
+	unsigned max_errors;
+	unsigned max_auth_failures;
+	unsigned command_timeout; /* seconds */
+	unsigned data_timeout;	  /* seconds */
+	unsigned min_data_rate;	  /* octets per second during DATA, 0 for none */
+	bool allow_plaintext_auth;
+	bool require_tls;
+	/* [store], [spool] */
+	char store_path[CONFIG_PATH_MAX];
+	char spool_path[CONFIG_PATH_MAX];
+	uint64_t spool_reserve; /* free bytes the spool's filesystem must keep */
+};
+
+/* The embedded defaults (no listeners). */
+void config_defaults(struct tern_config *c);
+
+/* Defaults, then the file. 0, or -1 with "FILE:LINE: what is wrong; what to write" in err.
+ * Paths left empty are derived from data_dir. Without a [listener] section the default
+ * submission listeners (587 STARTTLS, 465 TLS on 127.0.0.1) are used. */
+int config_load(const char *path, struct tern_config *c, char *err, size_t errlen);
+
+/* Parses "a.b.c.d/n", "x::y/n" or a bare address (a host block) into a block. */
+bool net_block_parse(const char *s, struct net_block *out);
+/* True when addr (4 or 16 bytes of the family) is inside any of the blocks. */
+bool net_blocks_contain(const struct net_block *blocks, size_t count, int family,
+			const uint8_t *addr);
+
+/* The keys of the table, for the documentation test: calls cb with "section.key". */
+void config_each_key(void (*cb)(const char *section, const char *key, void *ctx), void *ctx);
+
+#endif

@@ -1,0 +1,70 @@
+/*
+ * submit_int.h - what server.c (loop, listeners, signals) and conn.c (one client connection)
+ * share. Internal to src/submit.
+ */
+#ifndef TERN_SUBMIT_INT_H
+#define TERN_SUBMIT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "lib/buf.h"
+#include "lib/config.h"
+#include "lib/log.h"
+#include "net/tls.h"
+#include "proto/smtp_server.h"
+#include "queue/spool.h"
+#include "store/store.h"
+
+/* One configuration generation: what a session was started with stays valid for its whole
+ * life, even when SIGHUP installs a newer one. */
+struct conf_gen {
+	int refs;
+	struct tern_config cfg;
+	struct smtp_server_config smtp[2]; /* [0] TLS listeners, [1] plain ones (no STARTTLS) */
+	struct tls_context *tls;	   /* NULL when no certificate is configured */
+};
+
+struct server;
+
+struct listener {
+	uv_tcp_t tcp;
+	struct server *srv;
+	struct listener_config conf;
+	bool open;
+};
+
+struct conn;
+
+struct server {
+	uv_loop_t loop;
+	struct logger *log;
+	const char *config_path;
+	struct conf_gen *gen;
+	struct listener listeners[CONFIG_LISTENERS_MAX];
+	size_t listener_count;
+	struct store *store;
+	struct spool *spool;
+	uv_signal_t sig_term, sig_int, sig_hup;
+	uv_timer_t grace;
+	struct conn *conns;
+	size_t conn_count;
+	uint64_t sessions; /* counter for session ids */
+	uint64_t seed;	   /* makes session ids differ across restarts */
+	bool stopping;
+	uint8_t readbuf[65536]; /* one read buffer: libuv calls read callbacks one at a time */
+	bool readbuf_busy;
+};
+
+void conf_gen_unref(struct conf_gen *g);
+
+/* conn.c */
+void conn_accept(struct listener *l);
+void conn_shutdown(struct conn *c);
+void conn_force_close(struct conn *c);
+struct conn *conn_next(struct conn *c);
+void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+void server_conn_gone(struct server *srv);
+
+#endif
