@@ -26,20 +26,20 @@
 struct spool;
 
 struct spool_envelope {
-	const char *mail_from;    /* "" for the null reverse-path */
+	const char *mail_from;	  /* "" for the null reverse-path */
 	const char *const *rcpts; /* rcpt_count addresses */
 	size_t rcpt_count;
-	const char *user;         /* authenticated user, or "" */
-	const char *client;       /* client address, e.g. "127.0.0.1" */
-	const char *helo;         /* EHLO name */
-	int64_t received;         /* unix seconds */
+	const char *user;   /* authenticated user, or "" */
+	const char *client; /* client address, e.g. "127.0.0.1" */
+	const char *helo;   /* EHLO name */
+	int64_t received;   /* unix seconds */
 	bool smtputf8;
 	bool body_8bit;
 };
 
-struct spool_recovery {     /* what spool_open found */
+struct spool_recovery {	    /* what spool_open found */
 	size_t messages;    /* live (not done) messages recovered */
-	size_t torn;        /* incomplete records at a segment's end (from a crash), cut off */
+	size_t torn;	    /* incomplete records at a segment's end (from a crash), cut off */
 	size_t quarantined; /* corrupt records moved to DIR/quarantine/ */
 };
 
@@ -57,8 +57,8 @@ void spool_close(struct spool *sp);
  * the segment and -errno is returned; -EINVAL for an envelope that cannot be stored, -EFBIG
  * for a message over SPOOL_RECORD_MAX. */
 #define SPOOL_RECORD_MAX ((size_t)1 << 30)
-int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8_t *msg,
-		 size_t len, char *id, uint64_t *seq);
+int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8_t *msg, size_t len,
+		 char *id, uint64_t *seq);
 
 /* Blocks until every record up to seq is on stable storage. Thread-safe. Group commit: one
  * fdatasync covers every record appended before it started. Returns 0, or -errno when the
@@ -107,12 +107,12 @@ void spool_message_free(struct spool_message *m);
 /* Counters, for metrics and for tests that check group commit. */
 struct spool_stats {
 	uint64_t records;    /* messages appended since open */
-	uint64_t bytes;      /* bytes appended since open */
-	uint64_t syncs;      /* fdatasync calls on segment files since open */
+	uint64_t bytes;	     /* bytes appended since open */
+	uint64_t syncs;	     /* fdatasync calls on segment files since open */
 	uint64_t sync_waits; /* spool_sync calls that had to wait for the disk */
-	uint64_t done;       /* messages marked done since open */
+	uint64_t done;	     /* messages marked done since open */
 	uint64_t done_syncs; /* fdatasync calls on done files since open */
-	size_t live;         /* live messages now */
+	size_t live;	     /* live messages now */
 	size_t segments;     /* segment files now */
 };
 void spool_get_stats(struct spool *sp, struct spool_stats *st);

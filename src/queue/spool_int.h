@@ -1,6 +1,6 @@
 /*
  * spool_int.h - what the two halves of the spool share: spool.c (open, append, group commit,
- * done, read, list) and spool_recover.c (record format, checksum, ids, the recovery scan).
+ * done) and spool_recover.c (record format, checksum, ids, the recovery scan, read, list).
  * Not for use outside src/queue/spool*.c.
  *
  * Record format (both kinds of file), little-endian, one header then a body:
@@ -27,21 +27,21 @@
 
 #include "spool.h"
 
-#define REC_MAGIC        0x505354FEu /* bytes FE 'T' 'S' 'P' */
-#define REC_VERSION      1
-#define REC_HDR          16
-#define REC_MSG          1
-#define REC_DONE         2
-#define REC_PAD          3
-#define REC_F_SMTPUTF8   0x1
-#define REC_F_8BIT       0x2
-#define REC_LEN_MAX      (SPOOL_RECORD_MAX + ((size_t)1 << 20)) /* message plus envelope */
-#define DONE_REC_MAX     (REC_HDR + 8 + 1 + SPOOL_ID_MAX)
-#define SEG_NAME_LEN     12 /* digits before ".log" / ".done" */
+#define REC_MAGIC	 0x505354FEu /* bytes FE 'T' 'S' 'P' */
+#define REC_VERSION	 1
+#define REC_HDR		 16
+#define REC_MSG		 1
+#define REC_DONE	 2
+#define REC_PAD		 3
+#define REC_F_SMTPUTF8	 0x1
+#define REC_F_8BIT	 0x2
+#define REC_LEN_MAX	 (SPOOL_RECORD_MAX + ((size_t)1 << 20)) /* message plus envelope */
+#define DONE_REC_MAX	 (REC_HDR + 8 + 1 + SPOOL_ID_MAX)
+#define SEG_NAME_LEN	 12 /* digits before ".log" / ".done" */
 #define SEG_SIZE_DEFAULT ((uint64_t)64 << 20)
-#define ID_TICK_CHARS    12 /* base32 microseconds: 60 bits, good until the year 38000 */
-#define ID_INST_CHARS    4  /* base32 instance number, one per spool_open */
-#define ID_LEN           (ID_TICK_CHARS + ID_INST_CHARS)
+#define ID_TICK_CHARS	 12 /* base32 microseconds: 60 bits, good until the year 38000 */
+#define ID_INST_CHARS	 4  /* base32 instance number, one per spool_open */
+#define ID_LEN		 (ID_TICK_CHARS + ID_INST_CHARS)
 
 struct crc32c {
 	uint32_t t[8][256];
@@ -51,20 +51,20 @@ struct crc32c {
 /* One segment: NNN.log holds messages, NNN.done the done-marks of those messages. */
 struct segment {
 	uint64_t no;
-	int fd;           /* NNN.log, read-write */
-	uint64_t end;     /* bytes written */
+	int fd;		  /* NNN.log, read-write */
+	uint64_t end;	  /* bytes written */
 	uint64_t durable; /* bytes known to be on stable storage */
 	bool dir_synced;  /* its directory entry is on stable storage */
-	bool sealed;      /* no more appends: rolled over, recovered, or broken */
-	int busy;         /* a commit round uses the fds without holding the lock */
-	size_t live;      /* messages not done (a done in progress still counts) */
-	int dfd;          /* NNN.done, -1 until the first done-mark */
+	bool sealed;	  /* no more appends: rolled over, recovered, or broken */
+	int busy;	  /* a commit round uses the fds without holding the lock */
+	size_t live;	  /* messages not done (a done in progress still counts) */
+	int dfd;	  /* NNN.done, -1 until the first done-mark */
 	uint64_t dend, ddurable;
 	bool ddir_synced;
 	/* What a commit round covers; only that round's leader uses these. busy keeps the
 	 * segment alive while the leader works without the lock. */
 	uint64_t snap, dsnap;
-	bool snap_dir, dsnap_dir;
+	bool snap_data, snap_dir, dsnap_dir;
 	struct segment *snap_next, *dsnap_next;
 };
 
@@ -165,6 +165,8 @@ bool spool_rec_check(const struct crc32c *c, const uint8_t *r, size_t len);
 int spool_rec_parse_msg(const uint8_t *r, size_t len, struct rec_view *v);
 void spool_rec_next_rcpt(const uint8_t **p, struct slice *out);
 size_t spool_rec_done(const struct crc32c *c, uint8_t *out, uint64_t off, const char *id);
+/* pwrite until done; 0, or -1 with errno set. */
+int spool_write_all(int fd, const uint8_t *p, size_t n, uint64_t off);
 void spool_seg_name(char *out, size_t outlen, uint64_t no, const char *ext);
 void spool_id_make(struct spool *sp, char *id);
 int spool_instance(struct spool *sp, char *err, size_t errlen);
@@ -178,5 +180,6 @@ struct segment *spool_seg_add(struct spool *sp, uint64_t no, int fd);
 void spool_seg_delete(struct spool *sp, struct segment *seg);
 struct entry *spool_ent_add(struct spool *sp);
 struct entry *spool_ent_find(struct spool *sp, const char *id);
+size_t spool_ent_after(struct spool *sp, const char *id);
 
 #endif

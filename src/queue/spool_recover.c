@@ -1,12 +1,13 @@
 /*
- * spool_recover.c - the spool's record format, checksum and ids, and the scan that rebuilds
- * the index when a spool is opened (see spool.h, spool_int.h for the format).
+ * spool_recover.c - the bytes of the spool: record format, checksum and ids; the scan that
+ * rebuilds the index when a spool is opened; reading records back (see spool.h, spool_int.h).
  *
  * The scan promises: every complete record whose checksum matches is taken; a torn tail (an
  * append that a crash cut short) is truncated away; a corrupt region is copied to
  * DIR/quarantine/ before anything overwrites it, then replaced by a padding record so the next
  * open does not count it again. No byte of a corrupt region is ever destroyed uncopied: when
- * the copy fails, the open fails.
+ * the copy fails, the open fails. Reads check the checksum again, so bytes that rotted on disk
+ * after the open are reported (-EBADMSG), never handed out.
  */
 #include "spool_int.h"
 
@@ -287,9 +288,11 @@ int spool_instance(struct spool *sp, char *err, size_t errlen)
 	snprintf(text, sizeof(text), "%llu\n", n);
 	fd = openat(sp->dirfd, "instance.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0 ||
-	    renameat(sp->dirfd, "instance.tmp", sp->dirfd, "instance") < 0 || fsync(sp->dirfd) < 0) {
-		spool_errf(err, errlen, "cannot write %s/instance: %s; check that tern may write there",
-			   sp->dir, strerror(errno));
+	    renameat(sp->dirfd, "instance.tmp", sp->dirfd, "instance") < 0 ||
+	    fsync(sp->dirfd) < 0) {
+		spool_errf(err, errlen,
+			   "cannot write %s/instance: %s; check that tern may write there", sp->dir,
+			   strerror(errno));
 		goto done;
 	}
 	rc = 0;
@@ -307,11 +310,12 @@ struct scan {
 	struct spool *sp;
 	struct segment *seg;
 	int fd;
-	bool done_file;   /* NNN.done rather than NNN.log */
+	bool done_file;	  /* NNN.done rather than NNN.log */
 	const char *name; /* file name, for the quarantine copy */
 	const uint8_t *base;
 	size_t size;
 	struct spool_recovery *rec;
+	bool repaired; /* padding was written: the file needs a flush */
 	char *err;
 	size_t errlen;
 };
@@ -360,7 +364,7 @@ static size_t find_next(const struct crc32c *c, const uint8_t *base, size_t size
 	return SIZE_MAX;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
+int spool_write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 {
 	while (n > 0) {
 		ssize_t w = pwrite(fd, p, n, (off_t)off);
@@ -375,18 +379,22 @@ static int write_all(int fd, const uint8_t *p, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Copies [off, off + n) to DIR/quarantine/NAME.OFF.bad, durably. A copy that exists already
- * (an earlier open stopped before its repair was written) is the older one and is kept. */
+/* Copies [off, off + n) to DIR/quarantine/NAME.OFF.INSTANCE.bad, durably. The instance
+ * number keeps copies apart when a segment number comes back after its segment was deleted;
+ * an existing name is never overwritten. */
 static int quarantine(struct scan *s, size_t off, size_t n)
 {
-	char qname[96];
-	int fd, rc = -1;
+	char qname[128];
+	int fd = -1, rc = -1;
 
-	snprintf(qname, sizeof(qname), "%s.%zu.bad", s->name, off);
-	fd = openat(s->sp->qdirfd, qname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST)
-		return 0;
-	if (fd < 0 || write_all(fd, s->base + off, n, 0) < 0 || fsync(fd) < 0 ||
+	for (int k = 0; fd < 0 && k < 100; k++) {
+		snprintf(qname, sizeof(qname), "%s.%zu.%s%s%.0d.bad", s->name, off, s->sp->instance,
+			 k ? "." : "", k);
+		fd = openat(s->sp->qdirfd, qname, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0 || spool_write_all(fd, s->base + off, n, 0) < 0 || fsync(fd) < 0 ||
 	    fsync(s->sp->qdirfd) < 0) {
 		spool_errf(s->err, s->errlen,
 			   "cannot copy a corrupt record of %s/seg/%s to %s/quarantine/%s: %s; "
@@ -417,11 +425,11 @@ static int pad(struct scan *s, size_t off, size_t n)
 		left -= k;
 	}
 	put_u32(h + 12, crc);
-	if (write_all(s->fd, h, REC_HDR, off) < 0)
+	if (spool_write_all(s->fd, h, REC_HDR, off) < 0)
 		return -1;
 	for (left = n - REC_HDR, off += REC_HDR; left > 0;) {
 		size_t k = left < sizeof(zero) ? left : sizeof(zero);
-		if (write_all(s->fd, zero, k, off) < 0)
+		if (spool_write_all(s->fd, zero, k, off) < 0)
 			return -1;
 		left -= k;
 		off += k;
@@ -443,6 +451,7 @@ static int corrupt(struct scan *s, size_t off, size_t n, bool at_tail)
 			   s->sp->dir, s->name, strerror(errno));
 		return -1;
 	}
+	s->repaired = true;
 	return 0;
 }
 
@@ -503,8 +512,8 @@ static int64_t walk(struct scan *s)
 		enum check k = check_at(c, s->base, s->size, off, &len);
 		if (k == C_NEWER) {
 			spool_errf(s->err, s->errlen,
-				   "%s/seg/%s was written by a newer tern (record version %u); "
-				   "run that version or a newer one",
+				   "%s/seg/%s was written by a newer tern (record version %u); run "
+				   "that version or a newer one",
 				   s->sp->dir, s->name, s->base[off + 4]);
 			return -1;
 		}
@@ -544,7 +553,7 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 		     struct spool_recovery *rec, char *err, size_t errlen)
 {
 	char name[32];
-	struct scan s = { sp, seg, fd, done_file, name, NULL, 0, rec, err, errlen };
+	struct scan s = { sp, seg, fd, done_file, name, NULL, 0, rec, false, err, errlen };
 	struct stat st;
 	void *map = MAP_FAILED;
 	int64_t keep = 0;
@@ -552,15 +561,18 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 
 	spool_seg_name(name, sizeof(name), seg->no, done_file ? "done" : "log");
 	if (fstat(fd, &st) < 0) {
-		spool_errf(err, errlen, "cannot read %s/seg/%s: %s", sp->dir, name, strerror(errno));
+		spool_errf(err, errlen,
+			   "cannot read %s/seg/%s: %s; check its permissions and the disk", sp->dir,
+			   name, strerror(errno));
 		goto done;
 	}
 	s.size = (size_t)st.st_size;
 	if (s.size > 0) {
 		map = mmap(NULL, s.size, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
-			spool_errf(err, errlen, "cannot read %s/seg/%s: %s", sp->dir, name,
-				   strerror(errno));
+			spool_errf(err, errlen,
+				   "cannot read %s/seg/%s: %s; check its permissions and the disk",
+				   sp->dir, name, strerror(errno));
 			goto done;
 		}
 		s.base = map;
@@ -569,13 +581,14 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 	}
 	if ((uint64_t)keep < s.size) {
 		if (ftruncate(fd, keep) < 0 || fdatasync(fd) < 0) {
-			spool_errf(err, errlen, "cannot cut the torn end off %s/seg/%s: %s",
+			spool_errf(err, errlen,
+				   "cannot cut the torn end off %s/seg/%s: %s; check the disk",
 				   sp->dir, name, strerror(errno));
 			goto done;
 		}
-	} else if (rec->quarantined > 0 && fdatasync(fd) < 0) {
-		spool_errf(err, errlen, "cannot repair %s/seg/%s: %s", sp->dir, name,
-			   strerror(errno));
+	} else if (s.repaired && fdatasync(fd) < 0) {
+		spool_errf(err, errlen, "cannot repair %s/seg/%s: %s; check the disk", sp->dir,
+			   name, strerror(errno));
 		goto done;
 	}
 	if (done_file)
@@ -616,9 +629,11 @@ static int list_files(struct spool *sp, const char *ext, uint64_t **out, size_t 
 	if ((fd = fcntl(sp->segdirfd, F_DUPFD_CLOEXEC, 0)) < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		spool_errf(err, errlen, "cannot list %s/seg: %s", sp->dir, strerror(errno));
+		spool_errf(err, errlen, "cannot list %s/seg: %s; check its permissions", sp->dir,
+			   strerror(errno));
 		goto done;
 	}
+	rewinddir(d); /* a duplicate shares the position: the last listing left it at the end */
 	while ((de = readdir(d)) != NULL) {
 		const char *nm = de->d_name;
 		bool ok = strlen(nm) == SEG_NAME_LEN + 1 + extlen && nm[SEG_NAME_LEN] == '.' &&
@@ -682,7 +697,7 @@ static void index_order(struct spool *sp)
 
 int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_t errlen)
 {
-	uint64_t *logs = NULL, *dones = NULL;
+	uint64_t *logs = NULL, *dones = NULL, tick;
 	size_t nlogs = 0, ndones = 0, i, j;
 	char name[32];
 	int fd = -1, rc = -1;
@@ -725,8 +740,9 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 		if (scan_file(sp, seg, seg->dfd, true, rec, err, errlen) < 0)
 			goto done;
 	}
-	if (sp->nents > 0)
-		b32_get(sp->ents[sp->nents - 1].id, ID_TICK_CHARS, &sp->last_tick);
+	/* New ids must sort after every recovered one, even if the clock went back. */
+	if (sp->nents > 0 && b32_get(sp->ents[sp->nents - 1].id, ID_TICK_CHARS, &tick))
+		sp->last_tick = tick;
 	/* Done records are not needed in memory: their marks are on disk. */
 	for (i = j = 0; i < sp->nents; i++) {
 		if (sp->ents[i].done) {
@@ -747,5 +763,149 @@ done:
 		close(fd);
 	free(logs);
 	free(dones);
+	return rc;
+}
+
+/* --- reading --------------------------------------------------------------------------------- */
+
+#define LIST_CHUNK 64
+
+int spool_list(struct spool *sp, int (*cb)(const struct spool_entry *e, void *ctx), void *ctx)
+{
+	struct spool_entry *chunk = malloc(LIST_CHUNK * sizeof(*chunk));
+	char cursor[SPOOL_ID_MAX] = "";
+	size_t n, i;
+	int rc = 0;
+
+	if (chunk == NULL)
+		return -ENOMEM;
+	/* A chunk at a time, so the callback runs without the lock and memory stays small;
+	 * the cursor is an id, which stays valid however the index changes meanwhile. */
+	do {
+		pthread_mutex_lock(&sp->mu);
+		for (i = spool_ent_after(sp, cursor), n = 0; i < sp->nents && n < LIST_CHUNK; i++) {
+			const struct entry *e = &sp->ents[i];
+			struct spool_entry *o = &chunk[n];
+			if (e->done)
+				continue;
+			memcpy(o->id, e->id, sizeof(o->id));
+			o->received = e->received;
+			o->size = (size_t)e->size;
+			o->rcpt_count = e->rcpt_count;
+			snprintf(o->mail_from, sizeof(o->mail_from), "%s", e->mail_from);
+			n++;
+		}
+		pthread_mutex_unlock(&sp->mu);
+		for (i = 0; i < n && rc == 0; i++)
+			rc = cb(&chunk[i], ctx);
+		if (n > 0)
+			memcpy(cursor, chunk[n - 1].id, sizeof(cursor));
+	} while (n == LIST_CHUNK && rc == 0);
+	free(chunk);
+	return rc;
+}
+
+void spool_message_free(struct spool_message *m)
+{
+	if (m == NULL)
+		return;
+	free(m->mail_from);
+	for (size_t i = 0; m->rcpts != NULL && i < m->rcpt_count; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
+	free(m->user);
+	free(m->client);
+	free(m->helo);
+	buf_free(&m->data);
+	memset(m, 0, sizeof(*m));
+}
+
+static char *dup_slice(struct slice s)
+{
+	return strndup((const char *)s.data, s.len);
+}
+
+static int fill_message(struct spool_message *out, const struct rec_view *v)
+{
+	const uint8_t *p = v->rcpts;
+	struct slice s;
+
+	memcpy(out->id, v->id, sizeof(out->id));
+	out->received = v->received;
+	out->smtputf8 = (v->flags & REC_F_SMTPUTF8) != 0;
+	out->body_8bit = (v->flags & REC_F_8BIT) != 0;
+	out->mail_from = dup_slice(v->from);
+	out->user = dup_slice(v->user);
+	out->client = dup_slice(v->client);
+	out->helo = dup_slice(v->helo);
+	out->rcpts = calloc((size_t)v->rcpt_count + 1, sizeof(char *));
+	if (!out->mail_from || !out->user || !out->client || !out->helo || !out->rcpts)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->rcpt_count; i++) {
+		spool_rec_next_rcpt(&p, &s);
+		if ((out->rcpts[i] = dup_slice(s)) == NULL)
+			return -ENOMEM;
+		out->rcpt_count = i + 1;
+	}
+	return 0;
+}
+
+int spool_read(struct spool *sp, const char *id, struct spool_message *out)
+{
+	struct rec_view v;
+	struct entry *e;
+	uint64_t off;
+	size_t len, got;
+	int fd = -1, rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&out->data, 0);
+	if (id == NULL)
+		return -ENOENT;
+	pthread_mutex_lock(&sp->mu);
+	e = spool_ent_find(sp, id);
+	if (e == NULL || e->done) {
+		pthread_mutex_unlock(&sp->mu);
+		return -ENOENT;
+	}
+	/* A duplicate of the descriptor lets the read run without the lock even if the segment
+	 * is deleted meanwhile. */
+	fd = fcntl(e->seg->fd, F_DUPFD_CLOEXEC, 0);
+	rc = fd < 0 ? -errno : 0;
+	off = e->off;
+	len = e->len;
+	pthread_mutex_unlock(&sp->mu);
+	if (rc < 0)
+		goto done;
+	if (!buf_reserve(&out->data, len)) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	for (got = 0; got < len;) {
+		ssize_t r = pread(fd, out->data.data + got, len - got, (off_t)(off + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : -EIO;
+			goto done;
+		}
+		got += (size_t)r;
+	}
+	out->data.len = len;
+	if (!spool_rec_check(&sp->crc, out->data.data, len) ||
+	    spool_rec_parse_msg(out->data.data, len, &v) < 0 || strcmp(v.id, id) != 0) {
+		rc = -EBADMSG;
+		goto done;
+	}
+	if ((rc = fill_message(out, &v)) < 0)
+		goto done;
+	/* Only the message stays in the buffer. */
+	buf_consume(&out->data, (size_t)(v.msg - out->data.data));
+	rc = 0;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		spool_message_free(out);
 	return rc;
 }
