@@ -420,12 +420,14 @@ static void find_command(const char *in, size_t from, size_t to, struct reply_co
 		size_t at = from;
 
 		for (;;) {
-			size_t hit = find_ci(in, at, to, markers[m]);
+			size_t span = 0;
+			size_t hit = text_find(in, to, at, markers[m], strlen(markers[m]), &span);
 			const char *cmd;
 
 			if (hit == SIZE_MAX)
 				break;
-			cmd = normalize_command(in, to, hit + strlen(markers[m]));
+			/* the span, not the marker's length: a wrapped marker covers more bytes */
+			cmd = normalize_command(in, to, hit + span);
 			if (cmd != NULL && (best == SIZE_MAX || hit > best)) {
 				best = hit;
 				ctx->command = cmd;

@@ -129,7 +129,7 @@ static void nul_bytes_are_refused(void **state)
 	assert_int_equal(p->st, SMTP_REPLY_ERROR);
 	assert_int_equal(p->err, SMTP_REPLY_E_NUL);
 	/* also while the line is still incomplete */
-	p = parse(in, 5);
+	p = parse(in, 6);
 	assert_int_equal(p->st, SMTP_REPLY_ERROR);
 }
 
