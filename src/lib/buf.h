@@ -19,7 +19,7 @@ struct buf {
 	uint8_t *data; /* NUL-terminated when len > 0 or after buf_cstr, for convenience */
 	size_t len;
 	size_t cap;
-	size_t limit;  /* 0: no limit beyond SIZE_MAX */
+	size_t limit; /* 0: no limit beyond SIZE_MAX */
 };
 
 /* A read-only view of bytes owned by someone else. */
@@ -28,7 +28,10 @@ struct slice {
 	size_t len;
 };
 
-#define BUF_INIT { NULL, 0, 0, 0 }
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		NULL, 0, 0, 0                                                                      \
+	}
 
 void buf_init(struct buf *b, size_t limit);
 void buf_free(struct buf *b);

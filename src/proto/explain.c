@@ -229,8 +229,8 @@ void explain_text(const char *in, size_t len, struct explanation *ex)
 	reset(ex);
 	while (b < e && (in[b] == ' ' || in[b] == '\t' || in[b] == '\r' || in[b] == '\n'))
 		b++;
-	while (e > b && (in[e - 1] == ' ' || in[e - 1] == '\t' || in[e - 1] == '\r' ||
-			 in[e - 1] == '\n'))
+	while (e > b &&
+	       (in[e - 1] == ' ' || in[e - 1] == '\t' || in[e - 1] == '\r' || in[e - 1] == '\n'))
 		e--;
 	if (parse_subject_only(in + b, e - b, &subject)) {
 		ex->subject_only = true;
@@ -254,8 +254,8 @@ void explain_text(const char *in, size_t len, struct explanation *ex)
 		ex->ctx = f->ctx;
 		if (ex->basic > 0 && ex->enh.cls == 0)
 			ex->enh_borrowed = borrow_enhanced(ex, ex->basic, &ex->enh);
-		ex->class_mismatch = ex->basic > 0 && ex->enh.cls != 0 &&
-				     ex->enh.cls != ex->basic / 100;
+		ex->class_mismatch =
+			ex->basic > 0 && ex->enh.cls != 0 && ex->enh.cls != ex->basic / 100;
 		ex->reply_verdict = status_verdict_of_class(finding_class(f));
 	} else {
 		reply_scan_context(in, 0, scan_len, &ex->ctx);

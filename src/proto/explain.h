@@ -23,28 +23,28 @@
 #define EXPLAIN_PHRASE_SCAN_MAX (256 * 1024)
 
 struct explanation {
-	bool recognized;         /* false: nothing in the input was recognisable */
-	bool subject_only;       /* the input was "X.s.d": no class to judge by */
+	bool recognized;   /* false: nothing in the input was recognisable */
+	bool subject_only; /* the input was "X.s.d": no class to judge by */
 
 	/* the reply explained */
-	int basic;                      /* 0 when none */
-	struct enh_code enh;            /* cls 0 when none (subject_only: cls 0, subject/detail set) */
-	bool enh_borrowed;              /* taken from a DSN Status field or a later quote */
-	bool class_mismatch;            /* "550 4.7.1": basic and enhanced classes disagree */
-	const char *text;               /* the reply's words ("" when none) */
-	struct reply_context ctx;       /* command, host, ip from the prose */
+	int basic;		  /* 0 when none */
+	struct enh_code enh;	  /* cls 0 when none (subject_only: cls 0, subject/detail set) */
+	bool enh_borrowed;	  /* taken from a DSN Status field or a later quote */
+	bool class_mismatch;	  /* "550 4.7.1": basic and enhanced classes disagree */
+	const char *text;	  /* the reply's words ("" when none) */
+	struct reply_context ctx; /* command, host, ip from the prose */
 
-	enum st_verdict reply_verdict;  /* what the code alone says */
-	enum st_verdict verdict;        /* the conclusion, a delay notice taken into account */
+	enum st_verdict reply_verdict;	     /* what the code alone says */
+	enum st_verdict verdict;	     /* the conclusion, a delay notice taken into account */
 	const struct status_pattern *notice; /* a verdict phrase found in the whole text */
 
 	/* the knowledge behind it (NULL where there is none) */
 	const struct status_class_info *class_info;
-	const struct status_info *basic_info;         /* exact basic code */
-	const struct status_class_info *group_info;   /* second digit, when no exact basic entry */
-	const struct status_info *subject_info;       /* X.s.0 */
-	const struct status_info *detail_info;        /* X.s.d exact */
-	const struct status_pattern *pattern;         /* what the words say */
+	const struct status_info *basic_info;	    /* exact basic code */
+	const struct status_class_info *group_info; /* second digit, when no exact basic entry */
+	const struct status_info *subject_info;	    /* X.s.0 */
+	const struct status_info *detail_info;	    /* X.s.d exact */
+	const struct status_pattern *pattern;	    /* what the words say */
 
 	/* conclusions */
 	enum st_category category;
@@ -53,12 +53,12 @@ struct explanation {
 	const char *meaning;
 	const char *causes;
 	const char *action;
-	enum st_retry retry;            /* RETRY_BY_CLASS here means "cannot tell" */
-	long retry_after;               /* seconds the reply asks to wait, 0 when none */
+	enum st_retry retry; /* RETRY_BY_CLASS here means "cannot tell" */
+	long retry_after;    /* seconds the reply asks to wait, 0 when none */
 
 	/* everything found, in input order */
 	size_t nfindings;
-	size_t primary;                 /* index into findings, valid when nfindings > 0 */
+	size_t primary; /* index into findings, valid when nfindings > 0 */
 	struct reply_finding findings[EXPLAIN_FINDINGS_MAX];
 };
 

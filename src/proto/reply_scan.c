@@ -106,8 +106,8 @@ static bool left_boundary(const char *in, size_t p)
 static bool at_line_start(const char *in, size_t p)
 {
 	for (size_t i = line_begin(in, p); i < p; i++)
-		if (!is_space(in[i]) && in[i] != '>' && in[i] != '<' && in[i] != '"' && in[i] != '\'' &&
-		    in[i] != '\r')
+		if (!is_space(in[i]) && in[i] != '>' && in[i] != '<' && in[i] != '"' &&
+		    in[i] != '\'' && in[i] != '\r')
 			return false;
 	return true;
 }
@@ -115,8 +115,8 @@ static bool at_line_start(const char *in, size_t p)
 /* Words after which a number is a reply code: "SMTP error 451", "Remote host said: 554". */
 static bool lead_in_word(const char *in, size_t p)
 {
-	static const char *const words[] = { "error", "code", "reply", "response", "status",
-					     "said", "returned", "smtp", "answer" };
+	static const char *const words[] = { "error", "code",	  "reply", "response", "status",
+					     "said",  "returned", "smtp",  "answer" };
 	size_t ls = line_begin(in, p), e = p, b;
 
 	while (e > ls && is_space(in[e - 1]))
@@ -168,9 +168,9 @@ struct candidate {
 	int basic;
 	struct enh_code enh;
 	enum finding_kind kind;
-	char sep;       /* '-' when the reply continues on further lines */
-	size_t text;    /* where the words start */
-	bool quoted;    /* opened by a quote: the reply ends at its closing quote */
+	char sep;    /* '-' when the reply continues on further lines */
+	size_t text; /* where the words start */
+	bool quoted; /* opened by a quote: the reply ends at its closing quote */
 };
 
 static bool try_basic(const char *in, size_t len, size_t p, struct candidate *c)
@@ -385,10 +385,11 @@ static void find_host(const char *in, size_t from, size_t to, struct reply_conte
 		if (n1 > from && in[n1 - 1] == ' ')
 			n1--;
 		n0 = n1;
-		while (n0 > from && (is_alnum(in[n0 - 1]) || in[n0 - 1] == '.' || in[n0 - 1] == '-' ||
-				     in[n0 - 1] == '_'))
+		while (n0 > from && (is_alnum(in[n0 - 1]) || in[n0 - 1] == '.' ||
+				     in[n0 - 1] == '-' || in[n0 - 1] == '_'))
 			n0--;
-		if (n1 - n0 < 1 || n1 - n0 >= sizeof(ctx->host) || memchr(in + n0, '.', n1 - n0) == NULL)
+		if (n1 - n0 < 1 || n1 - n0 >= sizeof(ctx->host) ||
+		    memchr(in + n0, '.', n1 - n0) == NULL)
 			continue;
 		memcpy(ctx->host, in + n0, n1 - n0);
 		ctx->host[n1 - n0] = '\0';
@@ -548,13 +549,13 @@ static long clock_at(const char *s, size_t len, size_t p)
 
 long reply_retry_after(const char *text, size_t len)
 {
-	static const char *const leads[] = { "come back in ", "try again in ", "retry in ",
-					     "try again after ", "retry after ", "wait ",
-					     "again in ", "back in " };
+	static const char *const leads[] = { "come back in ",	 "try again in ", "retry in ",
+					     "try again after ", "retry after ",  "wait ",
+					     "again in ",	 "back in " };
 	static const struct {
 		const char *unit;
 		long seconds;
-	} units[] = { { "second", 1 }, { "sec", 1 },      { "s ", 1 },   { "minute", 60 },
+	} units[] = { { "second", 1 }, { "sec", 1 },	 { "s ", 1 },	 { "minute", 60 },
 		      { "min", 60 },   { "hour", 3600 }, { "h ", 3600 }, { "m ", 60 } };
 
 	for (size_t l = 0; l < sizeof(leads) / sizeof(leads[0]); l++) {

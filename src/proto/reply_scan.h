@@ -25,23 +25,23 @@
 #define REPLY_SCAN_HOST_MAX 256
 
 enum finding_kind {
-	FIND_REPLY = 0,   /* a basic code, with or without an enhanced code */
-	FIND_ENHANCED,    /* an enhanced code standing alone ("#5.1.1", "dsn=5.1.1") */
-	FIND_DSN_STATUS,  /* an RFC 3464 "Status:" field */
+	FIND_REPLY = 0,	 /* a basic code, with or without an enhanced code */
+	FIND_ENHANCED,	 /* an enhanced code standing alone ("#5.1.1", "dsn=5.1.1") */
+	FIND_DSN_STATUS, /* an RFC 3464 "Status:" field */
 };
 
 struct reply_context {
 	const char *command; /* "RCPT TO", "DATA", "CONNECT" (the greeting) ..., or NULL */
 	char host[REPLY_SCAN_HOST_MAX]; /* the remote server's name, or "" */
-	char ip[64];                    /* its address, or "" */
-	char port[8];                   /* its port, or "" */
+	char ip[64];			/* its address, or "" */
+	char port[8];			/* its port, or "" */
 };
 
 struct reply_finding {
-	int basic;              /* 0 when absent */
-	struct enh_code enh;    /* cls 0 when absent */
+	int basic;	     /* 0 when absent */
+	struct enh_code enh; /* cls 0 when absent */
 	enum finding_kind kind;
-	size_t start, end;      /* the span of input it was read from */
+	size_t start, end; /* the span of input it was read from */
 	size_t text_len;
 	char text[REPLY_SCAN_TEXT_MAX]; /* the reply's words, codes removed, lines joined */
 	struct reply_context ctx;

@@ -19,32 +19,32 @@
 
 /* RFC 5321 4.5.3.1.5 allows 512 octets per reply line; real servers send longer lines, and a
  * client that refuses them fails deliveries for nothing. 2 KiB is generous and still bounded. */
-#define SMTP_REPLY_LINE_MAX 2048
+#define SMTP_REPLY_LINE_MAX  2048
 #define SMTP_REPLY_LINES_MAX 128
 #define SMTP_REPLY_BYTES_MAX (SMTP_REPLY_LINE_MAX * SMTP_REPLY_LINES_MAX)
 /* Text kept for the caller; longer replies are truncated (the codes are always kept). */
 #define SMTP_REPLY_TEXT_MAX 4096
 
 enum smtp_reply_status {
-	SMTP_REPLY_OK = 0,  /* one complete reply parsed */
-	SMTP_REPLY_MORE,    /* incomplete: feed more bytes */
-	SMTP_REPLY_ERROR,   /* malformed or over a bound: give up on this server */
+	SMTP_REPLY_OK = 0, /* one complete reply parsed */
+	SMTP_REPLY_MORE,   /* incomplete: feed more bytes */
+	SMTP_REPLY_ERROR,  /* malformed or over a bound: give up on this server */
 };
 
 enum smtp_reply_error {
 	SMTP_REPLY_E_NONE = 0,
 	SMTP_REPLY_E_LINE_TOO_LONG,
 	SMTP_REPLY_E_TOO_MANY_LINES,
-	SMTP_REPLY_E_SYNTAX,        /* not "DDD", "DDD-" or "DDD " at the start of a line */
+	SMTP_REPLY_E_SYNTAX,	    /* not "DDD", "DDD-" or "DDD " at the start of a line */
 	SMTP_REPLY_E_CODE_MISMATCH, /* a continuation line with another code */
-	SMTP_REPLY_E_NUL,           /* NUL byte in a reply */
+	SMTP_REPLY_E_NUL,	    /* NUL byte in a reply */
 };
 
 struct smtp_reply {
-	int code;               /* 200..599 */
-	struct enh_code enh;    /* from the first line, cls 0 when the server sent none */
+	int code;	     /* 200..599 */
+	struct enh_code enh; /* from the first line, cls 0 when the server sent none */
 	size_t nlines;
-	bool truncated;         /* text was longer than SMTP_REPLY_TEXT_MAX */
+	bool truncated; /* text was longer than SMTP_REPLY_TEXT_MAX */
 	size_t text_len;
 	char text[SMTP_REPLY_TEXT_MAX]; /* each line's text after the codes, joined with '\n';
 					 * control characters other than TAB become '?' */

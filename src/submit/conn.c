@@ -372,7 +372,7 @@ static bool add_trace_fields(struct conn *c, const struct smtp_request *r, struc
 	size_t i;
 	uint8_t rnd[8];
 
-	for (i = 0; h[i] && i < sizeof(helo) - 1; i++)
+	for (i = 0; i < sizeof(helo) - 1 && h[i]; i++)
 		helo[i] = (h[i] > 32 && h[i] < 127 && h[i] != '(' && h[i] != ')') ? h[i] : '?';
 	helo[i] = '\0';
 	gmtime_r(&now, &tm);

@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(r.code >= 200 && r.code <= 599);
 		assert(r.text_len == strlen(r.text));
 		for (size_t i = 0; i < r.text_len; i++)
-			assert((unsigned char)r.text[i] >= 0x20 || r.text[i] == '\t' || r.text[i] == '\n');
+			assert((unsigned char)r.text[i] >= 0x20 || r.text[i] == '\t' ||
+			       r.text[i] == '\n');
 		pos += used;
 	}
 

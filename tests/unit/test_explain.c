@@ -105,9 +105,9 @@ static void user_unknown_reply(void **state)
 	assert_int_equal(ex->category, CAT_USER_UNKNOWN);
 	assert_int_equal(ex->verdict, VERDICT_PERMANENT);
 	assert_int_equal(ex->retry, RETRY_NO);
-	assert_string_equal(ex->text,
-			    "<bob@example.com>: Recipient address rejected: User unknown in virtual "
-			    "alias table");
+	assert_string_equal(
+		ex->text, "<bob@example.com>: Recipient address rejected: User unknown in virtual "
+			  "alias table");
 }
 
 /* 550 and 5.7.1 are vague: the words decide. */
@@ -188,7 +188,8 @@ static void class_mismatch_is_noted_and_the_basic_code_rules(void **state)
 static void failures_without_a_code_are_read_from_their_words(void **state)
 {
 	(void)state;
-	explain("<u@example.org>: connect to mx.example.org[198.51.100.194]:25: Connection refused");
+	explain("<u@example.org>: connect to mx.example.org[198.51.100.194]:25: Connection "
+		"refused");
 	assert_true(ex->recognized);
 	assert_int_equal(ex->basic, 0);
 	assert_int_equal(ex->verdict, VERDICT_UNKNOWN);

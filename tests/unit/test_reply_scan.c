@@ -31,9 +31,10 @@ static void assert_enh(const struct reply_finding *f, int cls, int subject, int 
 
 static void postfix_bounce_with_wrapped_reply(void **state)
 {
-	const char *s = "<bob@pm.example>: host mail.pm.example[192.0.2.10] said: 550 5.1.1\n"
-			"    <bob@pm.example>: Recipient address rejected: Address does not exist (in\n"
-			"    reply to RCPT TO command)\n";
+	const char *s =
+		"<bob@pm.example>: host mail.pm.example[192.0.2.10] said: 550 5.1.1\n"
+		"    <bob@pm.example>: Recipient address rejected: Address does not exist (in\n"
+		"    reply to RCPT TO command)\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 1);
@@ -48,8 +49,10 @@ static void postfix_bounce_with_wrapped_reply(void **state)
 
 static void postfix_greeting_refusal(void **state)
 {
-	const char *s = "<l@orange.example>: host smtp-in.orange.example[198.51.100.23] refused to talk to\n"
-			"    me: 421 mwinf5c25 ME Too many connections, slow down. OFR005_104 [104]\n";
+	const char *s =
+		"<l@orange.example>: host smtp-in.orange.example[198.51.100.23] refused to talk "
+		"to\n"
+		"    me: 421 mwinf5c25 ME Too many connections, slow down. OFR005_104 [104]\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 1);
@@ -75,19 +78,21 @@ static void exim_error_after_rcpt(void **state)
 
 static void gmail_multi_line_reply_is_one_reply(void **state)
 {
-	const char *s = "The response was:\n"
-			"550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
-			"550-5.1.1 double-checking the recipient's email address for typos or\n"
-			"550 5.1.1 unnecessary spaces. - gsmtp\n";
+	const char *s =
+		"The response was:\n"
+		"550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+		"550-5.1.1 double-checking the recipient's email address for typos or\n"
+		"550 5.1.1 unnecessary spaces. - gsmtp\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 1);
 	assert_int_equal(found[0].basic, 550);
 	assert_enh(&found[0], 5, 1, 1);
-	assert_string_equal(found[0].text,
-			    "The email account that you tried to reach does not exist. Please try "
-			    "double-checking the recipient's email address for typos or unnecessary "
-			    "spaces. - gsmtp");
+	assert_string_equal(
+		found[0].text,
+		"The email account that you tried to reach does not exist. Please try "
+		"double-checking the recipient's email address for typos or unnecessary "
+		"spaces. - gsmtp");
 }
 
 static void sendmail_transcript(void **state)
@@ -109,8 +114,9 @@ static void sendmail_transcript(void **state)
 
 static void quoted_reply_ends_at_its_quote(void **state)
 {
-	const char *s = "Remote Server returned '550 5.4.1 Recipient address rejected: Access denied. "
-			"[AM4P.prod.outlook.com]'\nOriginal message headers:\n";
+	const char *s =
+		"Remote Server returned '550 5.4.1 Recipient address rejected: Access denied. "
+		"[AM4P.prod.outlook.com]'\nOriginal message headers:\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 1);
@@ -121,7 +127,8 @@ static void quoted_reply_ends_at_its_quote(void **state)
 
 static void qmail_code_at_the_end(void **state)
 {
-	const char *s = "Remote host said: 552 sorry, mailbox u@example.com is over quota (#5.2.2)\n";
+	const char *s =
+		"Remote host said: 552 sorry, mailbox u@example.com is over quota (#5.2.2)\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 1);
@@ -131,10 +138,11 @@ static void qmail_code_at_the_end(void **state)
 
 static void dsn_fields(void **state)
 {
-	const char *s = "Final-Recipient: rfc822;t@yaloc.example\n"
-			"Action: failed\n"
-			"Status: 5.4.310\n"
-			"Diagnostic-Code: smtp;550 5.4.310 DNS domain yaloc.example does not exist\n";
+	const char *s =
+		"Final-Recipient: rfc822;t@yaloc.example\n"
+		"Action: failed\n"
+		"Status: 5.4.310\n"
+		"Diagnostic-Code: smtp;550 5.4.310 DNS domain yaloc.example does not exist\n";
 
 	(void)state;
 	assert_int_equal(scan(s), 2);
@@ -149,8 +157,8 @@ static void dsn_fields(void **state)
 static void postfix_log_dsn_field(void **state)
 {
 	(void)state;
-	assert_int_equal(scan("to=<a@b.example>, relay=none, delay=0.1, dsn=4.4.1, status=deferred"),
-			 1);
+	assert_int_equal(
+		scan("to=<a@b.example>, relay=none, delay=0.1, dsn=4.4.1, status=deferred"), 1);
 	assert_int_equal(found[0].kind, FIND_ENHANCED);
 	assert_enh(&found[0], 4, 4, 1);
 }

@@ -60,9 +60,10 @@ static void multi_line_reply_strips_the_repeated_codes(void **state)
 				       "not exist. Please try double-checking the\n"
 				       "recipient's address. - gsmtp");
 	/* the next reply is left for the next call */
-	assert_int_equal(p->used, strlen("550-5.1.1 The email account that you tried to reach does\r\n"
-					 "550-5.1.1 not exist. Please try double-checking the\r\n"
-					 "550 5.1.1 recipient's address. - gsmtp\r\n"));
+	assert_int_equal(p->used,
+			 strlen("550-5.1.1 The email account that you tried to reach does\r\n"
+				"550-5.1.1 not exist. Please try double-checking the\r\n"
+				"550 5.1.1 recipient's address. - gsmtp\r\n"));
 }
 
 static void ehlo_reply_without_enhanced_codes(void **state)

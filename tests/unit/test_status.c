@@ -81,10 +81,9 @@ static void basic_table_is_sorted_complete_and_consistent(void **state)
 static void basic_table_has_every_code_of_the_seeds(void **state)
 {
 	static const int codes[] = {
-		101, 111, 211, 214, 220, 221, 250, 251, 252, 254, 354, 420, 421, 422, 431, 432,
-		441, 442, 446, 447, 449, 450, 451, 452, 455, 471, 500, 501, 502, 503, 504, 510,
-		511, 512, 513, 521, 522, 523, 530, 535, 538, 541, 550, 551, 552, 553, 554, 555,
-		556,
+		101, 111, 211, 214, 220, 221, 250, 251, 252, 254, 354, 420, 421, 422, 431, 432, 441,
+		442, 446, 447, 449, 450, 451, 452, 455, 471, 500, 501, 502, 503, 504, 510, 511, 512,
+		513, 521, 522, 523, 530, 535, 538, 541, 550, 551, 552, 553, 554, 555, 556,
 	};
 
 	(void)state;
@@ -118,7 +117,8 @@ static void enhanced_table_is_sorted_complete_and_consistent(void **state)
 			fail_msg("enhanced table not sorted at %s", e->code);
 		prev = key;
 		if (e->retry != RETRY_BY_CLASS)
-			fail_msg("%s: enhanced codes take their retry advice from the class", e->code);
+			fail_msg("%s: enhanced codes take their retry advice from the class",
+				 e->code);
 		assert_ptr_equal(status_enhanced((uint16_t)s, (uint16_t)d), e);
 	}
 	/* every subject has its X.s.0 entry, the fallback of RFC 3463 */
@@ -142,8 +142,9 @@ static void enhanced_table_equals_the_iana_registry(void **state)
 		 shared);
 	f = fopen(path, "r");
 	if (f == NULL) {
-		fprintf(stderr, "skipped: %s not found (the shared test data sits beside the "
-				"repository; set TERN_SHARED to point at it)\n",
+		fprintf(stderr,
+			"skipped: %s not found (the shared test data sits beside the "
+			"repository; set TERN_SHARED to point at it)\n",
 			path);
 		skip();
 	}
@@ -203,12 +204,16 @@ static void unknown_enhanced_codes_fall_back_to_subject_then_class(void **state)
 static void category_vocabulary_is_exactly_the_published_one(void **state)
 {
 	static const char *const names[] = {
-		"user_unknown", "mailbox_full", "mailbox_disabled", "host_unknown",
-		"domain_no_mail", "relay_denied", "auth_required", "auth_failed",
-		"sender_rejected", "blocked", "spam", "virus", "policy", "too_large",
-		"too_many_recipients", "rate_limited", "greylisted", "network", "timeout",
-		"loop", "storage", "system", "syntax", "protocol", "tls_required", "expired",
-		"success", "unknown",
+		"user_unknown",	 "mailbox_full",   "mailbox_disabled",
+		"host_unknown",	 "domain_no_mail", "relay_denied",
+		"auth_required", "auth_failed",	   "sender_rejected",
+		"blocked",	 "spam",	   "virus",
+		"policy",	 "too_large",	   "too_many_recipients",
+		"rate_limited",	 "greylisted",	   "network",
+		"timeout",	 "loop",	   "storage",
+		"system",	 "syntax",	   "protocol",
+		"tls_required",	 "expired",	   "success",
+		"unknown",
 	};
 
 	(void)state;
