@@ -216,7 +216,7 @@ static void print_person(FILE *out, const struct explanation *ex)
 			label(out, "Detail", ex->detail_info->meaning);
 	}
 	fputc('\n', out);
-	label(out, "Likely cause", ex->causes);
+	label(out, "Causes", ex->causes);
 	if (ex->actor != ACTOR_NONE || ex->verdict != VERDICT_SUCCESS)
 		label(out, "Who acts", status_actor_words(ex->actor));
 	label(out, "What to do", ex->action);

@@ -344,10 +344,15 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 		    section);
 }
 
-static void derive(char *field, size_t size, const char *dir, const char *leaf)
+/* DIR/LEAF for a path left empty; false when it does not fit. */
+static bool derive(char *field, size_t size, const char *dir, const char *leaf)
 {
-	if (field[0] == '\0')
-		snprintf(field, size, "%s/%s", dir, leaf);
+	int n;
+
+	if (field[0] != '\0')
+		return true;
+	n = snprintf(field, size, "%s/%s", dir, leaf);
+	return n >= 0 && (size_t)n < size;
 }
 
 static void default_listeners(struct tern_config *c)
@@ -384,7 +389,10 @@ int config_load(const char *path, struct tern_config *c, char *err, size_t errle
 			return -1;
 		}
 	}
-	derive(c->store_path, sizeof(c->store_path), c->data_dir, "tern.db");
-	derive(c->spool_path, sizeof(c->spool_path), c->data_dir, "spool");
+	if (!derive(c->store_path, sizeof(c->store_path), c->data_dir, "tern.db") ||
+	    !derive(c->spool_path, sizeof(c->spool_path), c->data_dir, "spool")) {
+		snprintf(err, errlen, "data_dir %s is too long; choose a shorter path", c->data_dir);
+		return -1;
+	}
 	return 0;
 }
