@@ -391,7 +391,8 @@ int config_load(const char *path, struct tern_config *c, char *err, size_t errle
 	}
 	if (!derive(c->store_path, sizeof(c->store_path), c->data_dir, "tern.db") ||
 	    !derive(c->spool_path, sizeof(c->spool_path), c->data_dir, "spool")) {
-		snprintf(err, errlen, "data_dir %s is too long; choose a shorter path", c->data_dir);
+		snprintf(err, errlen, "data_dir %s is too long; choose a shorter path",
+			 c->data_dir);
 		return -1;
 	}
 	return 0;

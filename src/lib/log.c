@@ -75,3 +75,14 @@ const char *log_q(char *buf, size_t size, const char *value)
 	buf[o] = '\0';
 	return buf;
 }
+
+void err_printf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}

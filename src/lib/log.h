@@ -31,4 +31,9 @@ void log_event(const struct logger *lg, enum log_level level, const char *event,
  * control characters as '?'; truncated with "..." when long. Returns buf. */
 const char *log_q(char *buf, size_t size, const char *value);
 
+/* Formats a message into err (errlen bytes; nothing when err is NULL): the one way modules
+ * hand "what went wrong and what to do" back to their caller. */
+void err_printf(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -207,7 +207,7 @@ void srv_reset_transaction(struct smtp_server *s)
 		s->state = SMTP_ST_READY;
 }
 
-static void request(struct smtp_server *s, enum smtp_request_kind kind)
+void srv_request(struct smtp_server *s, enum smtp_request_kind kind)
 {
 	memset(&s->req, 0, sizeof(s->req));
 	s->req.kind = kind;
@@ -216,11 +216,6 @@ static void request(struct smtp_server *s, enum smtp_request_kind kind)
 	s->req.rcpt_count = s->rcpt_count;
 	s->req.smtputf8 = s->smtputf8;
 	s->req.body_8bit = s->body_8bit;
-}
-
-void srv_request(struct smtp_server *s, enum smtp_request_kind kind)
-{
-	request(s, kind);
 }
 
 /* ---- commands ---------------------------------------------------------------------------- */
@@ -283,7 +278,7 @@ static int do_starttls(struct smtp_server *s, const char *a, size_t n)
 		s->out.len = start;
 		s->in_pos = s->in.len;
 	}
-	request(s, SMTP_REQ_STARTTLS);
+	srv_request(s, SMTP_REQ_STARTTLS);
 	return 0;
 }
 
@@ -438,7 +433,7 @@ static int do_mail(struct smtp_server *s, const char *a, size_t n)
 				  path_for_reply(s, path, plen));
 	s->smtputf8 = utf8;
 	s->body_8bit = body8;
-	request(s, SMTP_REQ_MAIL);
+	srv_request(s, SMTP_REQ_MAIL);
 	s->req.address = &s->candidate;
 	return 0;
 }
@@ -463,7 +458,7 @@ static int do_rcpt(struct smtp_server *s, const char *a, size_t n)
 	if (e != ADDRESS_OK)
 		return srv_refuse(s, address_refusal(e, SMTP_R_BAD_RECIPIENT),
 				  path_for_reply(s, path, plen));
-	request(s, SMTP_REQ_RCPT);
+	srv_request(s, SMTP_REQ_RCPT);
 	s->req.address = &s->candidate;
 	return 0;
 }
@@ -475,7 +470,7 @@ static int do_data(struct smtp_server *s, const char *a, size_t n)
 	if (s->bdat_started)
 		return srv_refuse(s, SMTP_R_BAD_SEQUENCE, NULL);
 	s->chunked = false;
-	request(s, SMTP_REQ_DATA);
+	srv_request(s, SMTP_REQ_DATA);
 	return 0;
 }
 

@@ -27,17 +27,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-void spool_errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* fdatasync, or the test's replacement for it. Returns 0 or -errno. */
 int spool_datasync(struct spool *sp, int fd)
 {
@@ -196,7 +185,7 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
 	int rc = -1;
 
 	if (p == NULL) {
-		spool_errf(err, errlen, "out of memory");
+		err_printf(err, errlen, "out of memory");
 		goto done;
 	}
 	for (char *s = p + 1;; s++) {
@@ -217,7 +206,7 @@ static int mkdir_p(const char *dir, char *err, size_t errlen)
 	rc = 0;
 	goto done;
 fail:
-	spool_errf(err, errlen,
+	err_printf(err, errlen,
 		   "cannot create spool directory %s: %s; check that tern may write there", p,
 		   strerror(errno));
 done:
@@ -230,20 +219,20 @@ static int subdir(struct spool *sp, const char *name, int *fd, char *err, size_t
 	bool made = mkdirat(sp->dirfd, name, 0700) == 0;
 
 	if (!made && errno != EEXIST) {
-		spool_errf(
+		err_printf(
 			err, errlen,
 			"cannot create spool directory %s/%s: %s; check that tern may write there",
 			sp->dir, name, strerror(errno));
 		return -1;
 	}
 	if (made && fsync(sp->dirfd) < 0) {
-		spool_errf(err, errlen, "cannot sync spool directory %s: %s; check the disk",
+		err_printf(err, errlen, "cannot sync spool directory %s: %s; check the disk",
 			   sp->dir, strerror(errno));
 		return -1;
 	}
 	*fd = openat(sp->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd < 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot open spool directory %s/%s: %s; check its permissions", sp->dir,
 			   name, strerror(errno));
 		return -1;
@@ -259,14 +248,14 @@ static int take_lock(struct spool *sp, char *err, size_t errlen)
 
 	sp->lockfd = openat(sp->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sp->lockfd < 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot create %s/lock: %s; check that tern may write there", sp->dir,
 			   strerror(errno));
 		return -1;
 	}
 	if (flock(sp->lockfd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK) {
-			spool_errf(err, errlen,
+			err_printf(err, errlen,
 				   "cannot lock %s/lock: %s; put the spool on a local filesystem "
 				   "with flock",
 				   sp->dir, strerror(errno));
@@ -275,7 +264,7 @@ static int take_lock(struct spool *sp, char *err, size_t errlen)
 		n = pread(sp->lockfd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "spool %s is in use by another tern process%s%s%s; stop it or give this "
 			   "one another spool directory",
 			   sp->dir, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
@@ -299,36 +288,36 @@ int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, 
 		rec = &local;
 	memset(rec, 0, sizeof(*rec));
 	if (dir == NULL || dir[0] == '\0') {
-		spool_errf(err, errlen, "no spool directory given; set one in the configuration");
+		err_printf(err, errlen, "no spool directory given; set one in the configuration");
 		return -1;
 	}
 	if ((sp = calloc(1, sizeof(*sp))) == NULL) {
-		spool_errf(err, errlen, "out of memory opening the spool %s", dir);
+		err_printf(err, errlen, "out of memory opening the spool %s", dir);
 		goto done;
 	}
 	sp->dirfd = sp->segdirfd = sp->qdirfd = sp->lockfd = -1;
 	if ((sp->dir = strdup(dir)) == NULL) {
-		spool_errf(err, errlen, "out of memory opening the spool %s", dir);
+		err_printf(err, errlen, "out of memory opening the spool %s", dir);
 		goto done;
 	}
 	sp->seg_size = SEG_SIZE_DEFAULT;
 	sp->next_segno = 1;
 	spool_crc_init(&sp->crc);
 	if (pthread_mutex_init(&sp->mu, NULL) != 0 || pthread_cond_init(&sp->cv, NULL) != 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot create the spool's mutex; the system is out of resources");
 		goto done;
 	}
 	if ((sp->log.failed = calloc(16, sizeof(struct failed_range))) == NULL ||
 	    (sp->done.failed = calloc(16, sizeof(struct failed_range))) == NULL) {
-		spool_errf(err, errlen, "out of memory opening the spool %s", dir);
+		err_printf(err, errlen, "out of memory opening the spool %s", dir);
 		goto done;
 	}
 	sp->log.capfailed = sp->done.capfailed = 16;
 	if (mkdir_p(dir, err, errlen) < 0)
 		goto done;
 	if ((sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot open spool directory %s: %s; check that tern may write there",
 			   dir, strerror(errno));
 		goto done;

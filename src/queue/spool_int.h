@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/log.h"
 #include "spool.h"
 
 #define REC_MAGIC	 0x505354FEu /* bytes FE 'T' 'S' 'P' */
@@ -173,8 +174,6 @@ int spool_instance(struct spool *sp, char *err, size_t errlen);
 int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_t errlen);
 
 /* spool.c: shared with the recovery */
-void spool_errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 int spool_datasync(struct spool *sp, int fd);
 struct segment *spool_seg_add(struct spool *sp, uint64_t no, int fd);
 void spool_seg_delete(struct spool *sp, struct segment *seg);

@@ -290,7 +290,7 @@ int spool_instance(struct spool *sp, char *err, size_t errlen)
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text) || fsync(fd) < 0 ||
 	    renameat(sp->dirfd, "instance.tmp", sp->dirfd, "instance") < 0 ||
 	    fsync(sp->dirfd) < 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot write %s/instance: %s; check that tern may write there", sp->dir,
 			   strerror(errno));
 		goto done;
@@ -396,7 +396,7 @@ static int quarantine(struct scan *s, size_t off, size_t n)
 	}
 	if (fd < 0 || spool_write_all(fd, s->base + off, n, 0) < 0 || fsync(fd) < 0 ||
 	    fsync(s->sp->qdirfd) < 0) {
-		spool_errf(s->err, s->errlen,
+		err_printf(s->err, s->errlen,
 			   "cannot copy a corrupt record of %s/seg/%s to %s/quarantine/%s: %s; "
 			   "free space or fix permissions there, then start tern again",
 			   s->sp->dir, s->name, s->sp->dir, qname, strerror(errno));
@@ -447,7 +447,7 @@ static int corrupt(struct scan *s, size_t off, size_t n, bool at_tail)
 	if (at_tail || n < REC_HDR)
 		return 0;
 	if (pad(s, off, n) < 0) {
-		spool_errf(s->err, s->errlen, "cannot repair %s/seg/%s: %s; check the disk",
+		err_printf(s->err, s->errlen, "cannot repair %s/seg/%s: %s; check the disk",
 			   s->sp->dir, s->name, strerror(errno));
 		return -1;
 	}
@@ -476,7 +476,7 @@ static int take_msg(struct scan *s, const uint8_t *r, size_t off, size_t len)
 	s->seg->live++;
 	return 0;
 nomem:
-	spool_errf(s->err, s->errlen, "out of memory while reading the spool %s", s->sp->dir);
+	err_printf(s->err, s->errlen, "out of memory while reading the spool %s", s->sp->dir);
 	return -1;
 }
 
@@ -511,7 +511,7 @@ static int64_t walk(struct scan *s)
 	while (off < s->size) {
 		enum check k = check_at(c, s->base, s->size, off, &len);
 		if (k == C_NEWER) {
-			spool_errf(s->err, s->errlen,
+			err_printf(s->err, s->errlen,
 				   "%s/seg/%s was written by a newer tern (record version %u); run "
 				   "that version or a newer one",
 				   s->sp->dir, s->name, s->base[off + 4]);
@@ -561,7 +561,7 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 
 	spool_seg_name(name, sizeof(name), seg->no, done_file ? "done" : "log");
 	if (fstat(fd, &st) < 0) {
-		spool_errf(err, errlen,
+		err_printf(err, errlen,
 			   "cannot read %s/seg/%s: %s; check its permissions and the disk", sp->dir,
 			   name, strerror(errno));
 		goto done;
@@ -570,7 +570,7 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 	if (s.size > 0) {
 		map = mmap(NULL, s.size, PROT_READ, MAP_SHARED, fd, 0);
 		if (map == MAP_FAILED) {
-			spool_errf(err, errlen,
+			err_printf(err, errlen,
 				   "cannot read %s/seg/%s: %s; check its permissions and the disk",
 				   sp->dir, name, strerror(errno));
 			goto done;
@@ -581,13 +581,13 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 	}
 	if ((uint64_t)keep < s.size) {
 		if (ftruncate(fd, keep) < 0 || fdatasync(fd) < 0) {
-			spool_errf(err, errlen,
+			err_printf(err, errlen,
 				   "cannot cut the torn end off %s/seg/%s: %s; check the disk",
 				   sp->dir, name, strerror(errno));
 			goto done;
 		}
 	} else if (s.repaired && fdatasync(fd) < 0) {
-		spool_errf(err, errlen, "cannot repair %s/seg/%s: %s; check the disk", sp->dir,
+		err_printf(err, errlen, "cannot repair %s/seg/%s: %s; check the disk", sp->dir,
 			   name, strerror(errno));
 		goto done;
 	}
@@ -629,7 +629,7 @@ static int list_files(struct spool *sp, const char *ext, uint64_t **out, size_t 
 	if ((fd = fcntl(sp->segdirfd, F_DUPFD_CLOEXEC, 0)) < 0 || (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		spool_errf(err, errlen, "cannot list %s/seg: %s; check its permissions", sp->dir,
+		err_printf(err, errlen, "cannot list %s/seg: %s; check its permissions", sp->dir,
 			   strerror(errno));
 		goto done;
 	}
@@ -645,7 +645,7 @@ static int list_files(struct spool *sp, const char *ext, uint64_t **out, size_t 
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				spool_errf(err, errlen, "out of memory listing %s/seg", sp->dir);
+				err_printf(err, errlen, "out of memory listing %s/seg", sp->dir);
 				goto done;
 			}
 			v = nv;
@@ -709,12 +709,12 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 	for (i = 0; i < nlogs; i++) {
 		spool_seg_name(name, sizeof(name), logs[i], "log");
 		if ((fd = openat(sp->segdirfd, name, O_RDWR | O_CLOEXEC)) < 0) {
-			spool_errf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
+			err_printf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
 				   sp->dir, name, strerror(errno));
 			goto done;
 		}
 		if ((seg = spool_seg_add(sp, logs[i], fd)) == NULL) {
-			spool_errf(err, errlen, "out of memory opening the spool %s", sp->dir);
+			err_printf(err, errlen, "out of memory opening the spool %s", sp->dir);
 			goto done;
 		}
 		fd = -1;
@@ -731,7 +731,7 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 			continue;
 		}
 		if ((fd = openat(sp->segdirfd, name, O_RDWR | O_CLOEXEC)) < 0) {
-			spool_errf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
+			err_printf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
 				   sp->dir, name, strerror(errno));
 			goto done;
 		}

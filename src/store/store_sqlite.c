@@ -13,6 +13,7 @@
  * run in BEGIN IMMEDIATE transactions so another process never sees half of them. The schema
  * is created and migrated at open, its version kept in the schema_version table.
  */
+#include "lib/log.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -42,20 +43,6 @@ _Static_assert(sodium_base64_ENCODED_LEN(GENERATED_BYTES,
 					 sodium_base64_VARIANT_URLSAFE_NO_PADDING) ==
 		       STORE_PASSWORD_LEN + 1,
 	       "a generated password is STORE_PASSWORD_LEN characters");
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- the interface, common to every backend ----------------------------------------------- */
 
@@ -115,10 +102,11 @@ int store_init(struct store *st, const struct store_ops *ops, char *err, size_t 
 	 * costs, and a check that lands on it is refused anyway. */
 	store_password_generate(pw);
 	if (hash_password(pw, strlen(pw), st->dummy_hash) != 0) {
-		errf(err, errlen,
-		     "cannot hash passwords: out of memory (argon2id needs %zu MiB per check); "
-		     "give tern more memory",
-		     PWHASH_MEMLIMIT >> 20);
+		err_printf(
+			err, errlen,
+			"cannot hash passwords: out of memory (argon2id needs %zu MiB per check); "
+			"give tern more memory",
+			PWHASH_MEMLIMIT >> 20);
 		goto done;
 	}
 	st->ops = ops;
@@ -134,20 +122,42 @@ void store_close(struct store *st)
 		st->ops->close(st);
 }
 
-int store_user_add(struct store *st, const char *name, const char *password, size_t password_len)
+/* What a new password is for: the three callers differ only in the backend call. */
+enum hashed_op { HASHED_USER_ADD, HASHED_USER_PASSWD, HASHED_CREDENTIAL_ADD };
+
+/* Checks name and password, hashes the password (outside any lock), hands the hash to the
+ * backend and wipes it. */
+static int64_t with_new_hash(struct store *st, const char *name, const char *password,
+			     size_t password_len, enum hashed_op op)
 {
 	char hash[STORE_HASH_MAX];
-	int rc;
+	int64_t rc;
 
 	if (!store_name_valid(name))
 		return -EINVAL;
 	if (!password_valid(password, password_len))
 		return -EINVAL;
 	rc = hash_password(password, password_len, hash);
-	if (rc == 0)
-		rc = st->ops->user_add(st, name, hash, now_seconds());
+	if (rc == 0) {
+		switch (op) {
+		case HASHED_USER_ADD:
+			rc = st->ops->user_add(st, name, hash, now_seconds());
+			break;
+		case HASHED_USER_PASSWD:
+			rc = st->ops->user_passwd(st, name, hash, now_seconds());
+			break;
+		case HASHED_CREDENTIAL_ADD:
+			rc = st->ops->credential_add(st, name, hash, now_seconds());
+			break;
+		}
+	}
 	sodium_memzero(hash, sizeof(hash));
 	return rc;
+}
+
+int store_user_add(struct store *st, const char *name, const char *password, size_t password_len)
+{
+	return (int)with_new_hash(st, name, password, password_len, HASHED_USER_ADD);
 }
 
 int store_user_delete(struct store *st, const char *name)
@@ -159,35 +169,13 @@ int store_user_delete(struct store *st, const char *name)
 
 int store_user_passwd(struct store *st, const char *name, const char *password, size_t password_len)
 {
-	char hash[STORE_HASH_MAX];
-	int rc;
-
-	if (!store_name_valid(name))
-		return -EINVAL;
-	if (!password_valid(password, password_len))
-		return -EINVAL;
-	rc = hash_password(password, password_len, hash);
-	if (rc == 0)
-		rc = st->ops->user_passwd(st, name, hash, now_seconds());
-	sodium_memzero(hash, sizeof(hash));
-	return rc;
+	return (int)with_new_hash(st, name, password, password_len, HASHED_USER_PASSWD);
 }
 
 int64_t store_credential_add(struct store *st, const char *name, const char *password,
 			     size_t password_len)
 {
-	char hash[STORE_HASH_MAX];
-	int64_t rc;
-
-	if (!store_name_valid(name))
-		return -EINVAL;
-	if (!password_valid(password, password_len))
-		return -EINVAL;
-	rc = hash_password(password, password_len, hash);
-	if (rc == 0)
-		rc = st->ops->credential_add(st, name, hash, now_seconds());
-	sodium_memzero(hash, sizeof(hash));
-	return rc;
+	return with_new_hash(st, name, password, password_len, HASHED_CREDENTIAL_ADD);
 }
 
 int store_credential_delete(struct store *st, const char *name, int64_t id)
@@ -751,8 +739,8 @@ static int db_fail(struct sqlite_store *s, const char *path, const char *what, c
 {
 	int rc = sqlite3_extended_errcode(s->db);
 
-	errf(err, errlen, "cannot %s store %s: %s; %s", what, path, sqlite3_errmsg(s->db),
-	     advice(rc));
+	err_printf(err, errlen, "cannot %s store %s: %s; %s", what, path, sqlite3_errmsg(s->db),
+		   advice(rc));
 	return -1;
 }
 
@@ -765,10 +753,10 @@ static int create_file(const char *path, char *err, size_t errlen)
 	if (fd < 0 && errno == EEXIST)
 		return 0;
 	if (fd < 0) {
-		errf(err, errlen,
-		     "cannot open store %s: %s; check that the directory exists and tern may "
-		     "write there",
-		     path, strerror(errno));
+		err_printf(err, errlen,
+			   "cannot open store %s: %s; check that the directory exists and tern may "
+			   "write there",
+			   path, strerror(errno));
 		return -1;
 	}
 	close(fd);
@@ -803,10 +791,11 @@ static int configure(struct sqlite_store *s, const char *path, char *err, size_t
 	}
 	mode = sqlite3_column_text(q, 0);
 	if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
-		errf(err, errlen,
-		     "cannot use write-ahead logging for store %s (the journal mode stays %s); "
-		     "put the database on a local file system",
-		     path, mode != NULL ? (const char *)mode : "unknown");
+		err_printf(
+			err, errlen,
+			"cannot use write-ahead logging for store %s (the journal mode stays %s); "
+			"put the database on a local file system",
+			path, mode != NULL ? (const char *)mode : "unknown");
 		goto done;
 	}
 	rc = 0;
@@ -833,10 +822,11 @@ static int migrate(struct sqlite_store *s, const char *path, char *err, size_t e
 	}
 	version = sqlite3_column_int(q, 0);
 	if (version > SCHEMA_VERSION) {
-		errf(err, errlen,
-		     "store %s has schema version %d but this tern knows only versions up to %d; "
-		     "run the newer tern that wrote it, or restore a backup",
-		     path, version, SCHEMA_VERSION);
+		err_printf(err, errlen,
+			   "store %s has schema version %d but this tern knows only versions up to "
+			   "%d; "
+			   "run the newer tern that wrote it, or restore a backup",
+			   path, version, SCHEMA_VERSION);
 		goto done;
 	}
 	for (int v = version; v < SCHEMA_VERSION; v++) {
@@ -875,25 +865,25 @@ int store_open_sqlite(const char *path, struct store **out, char *err, size_t er
 
 	*out = NULL;
 	if (sodium_init() < 0) {
-		errf(err, errlen,
-		     "cannot start libsodium (no source of randomness?); check that "
-		     "/dev/urandom is readable");
+		err_printf(err, errlen,
+			   "cannot start libsodium (no source of randomness?); check that "
+			   "/dev/urandom is readable");
 		goto done;
 	}
 	/* The connection is used by one thread at a time (our mutex), which needs SQLite's own
 	 * locks for everything else, such as its allocator. */
 	if (!sqlite3_threadsafe()) {
-		errf(err, errlen,
-		     "this SQLite library was built without thread support; install "
-		     "one built with SQLITE_THREADSAFE=1 (Debian's is)");
+		err_printf(err, errlen,
+			   "this SQLite library was built without thread support; install "
+			   "one built with SQLITE_THREADSAFE=1 (Debian's is)");
 		goto done;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		errf(err, errlen, "cannot open store %s: out of memory", path);
+		err_printf(err, errlen, "cannot open store %s: out of memory", path);
 		goto done;
 	}
 	if (pthread_mutex_init(&s->lock, NULL) != 0) {
-		errf(err, errlen, "cannot open store %s: cannot make a mutex", path);
+		err_printf(err, errlen, "cannot open store %s: cannot make a mutex", path);
 		goto done;
 	}
 	s->lock_made = true;
@@ -903,7 +893,7 @@ int store_open_sqlite(const char *path, struct store **out, char *err, size_t er
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		if (s->db == NULL)
-			errf(err, errlen, "cannot open store %s: out of memory", path);
+			err_printf(err, errlen, "cannot open store %s: out of memory", path);
 		else
 			db_fail(s, path, "open", err, errlen);
 		goto done;

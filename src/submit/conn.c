@@ -377,8 +377,12 @@ static bool add_trace_fields(struct conn *c, const struct smtp_request *r, struc
 	helo[i] = '\0';
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	buf_printf(out, "Received: from %s ([%s])\r\n\tby %s (tern) with %s%s%s", helo, c->peer,
-		   c->gen->cfg.hostname, r->smtputf8 ? "UTF8" : "", h[0] ? "ESMTP" : "SMTP",
+	/* RFC 3848 protocol names; RFC 6531 names SMTPUTF8 sessions UTF8SMTP, UTF8SMTPSA... */
+	buf_printf(out, "Received: from %s ([%s])\r\n\tby %s (tern) with %s%s", helo, c->peer,
+		   c->gen->cfg.hostname,
+		   r->smtputf8 ? "UTF8SMTP"
+		   : h[0]      ? "ESMTP"
+			       : "SMTP",
 		   tls && user ? "SA"
 		   : tls       ? "S"
 		   : user      ? "A"
