@@ -1,5 +1,6 @@
 /*
- * queue.c - `tern queue`: what is in the spool (list, show ID).
+ * queue.c - `tern queue`: what is in the spool (list, show ID), whether or not the server
+ * runs. Never changes the spool.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,7 +68,6 @@ int cmd_queue(int argc, char **argv)
 	const char *path = setup_config_path(&argc, argv);
 	struct tern_config cfg;
 	struct spool *sp = NULL;
-	struct spool_recovery rec;
 	struct spool_message m;
 	char err[600];
 	bool body = false;
@@ -86,7 +86,8 @@ int cmd_queue(int argc, char **argv)
 	}
 	if (!setup_load(path, &cfg))
 		return CLI_PROBLEM;
-	if (spool_open(cfg.spool_path, &sp, &rec, err, sizeof(err)) != 0) {
+	/* Read-only: the server may be running and owns the spool; this only looks. */
+	if (spool_open_readonly(cfg.spool_path, &sp, err, sizeof(err)) != 0) {
 		fprintf(stderr, "tern queue: %s\n", err);
 		return CLI_PROBLEM;
 	}

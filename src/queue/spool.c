@@ -276,8 +276,8 @@ static int take_lock(struct spool *sp, char *err, size_t errlen)
 	return 0;
 }
 
-int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, char *err,
-	       size_t errlen)
+static int open_spool(const char *dir, bool readonly, struct spool **out,
+		      struct spool_recovery *rec, char *err, size_t errlen)
 {
 	struct spool_recovery local = { 0, 0, 0 };
 	struct spool *sp = NULL;
@@ -296,6 +296,7 @@ int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, 
 		goto done;
 	}
 	sp->dirfd = sp->segdirfd = sp->qdirfd = sp->lockfd = -1;
+	sp->readonly = readonly;
 	if ((sp->dir = strdup(dir)) == NULL) {
 		err_printf(err, errlen, "out of memory opening the spool %s", dir);
 		goto done;
@@ -314,21 +315,30 @@ int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, 
 		goto done;
 	}
 	sp->log.capfailed = sp->done.capfailed = 16;
-	if (mkdir_p(dir, err, errlen) < 0)
+	if (!readonly && mkdir_p(dir, err, errlen) < 0)
 		goto done;
 	if ((sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		err_printf(err, errlen,
-			   "cannot open spool directory %s: %s; check that tern may write there",
-			   dir, strerror(errno));
+			   "cannot open spool directory %s: %s; check the configured spool path "
+			   "and that tern may %s there",
+			   dir, strerror(errno), readonly ? "read" : "write");
 		goto done;
 	}
-	if (take_lock(sp, err, errlen) < 0)
+	if (readonly) {
+		if ((sp->segdirfd = openat(sp->dirfd, "seg", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <
+		    0) {
+			err_printf(err, errlen,
+				   "cannot open spool directory %s/seg: %s; has tern ever started "
+				   "with this spool?",
+				   dir, strerror(errno));
+			goto done;
+		}
+	} else if (take_lock(sp, err, errlen) < 0 ||
+		   subdir(sp, "seg", &sp->segdirfd, err, errlen) < 0 ||
+		   subdir(sp, "quarantine", &sp->qdirfd, err, errlen) < 0 ||
+		   spool_instance(sp, err, errlen) < 0) {
 		goto done;
-	if (subdir(sp, "seg", &sp->segdirfd, err, errlen) < 0 ||
-	    subdir(sp, "quarantine", &sp->qdirfd, err, errlen) < 0)
-		goto done;
-	if (spool_instance(sp, err, errlen) < 0)
-		goto done;
+	}
 	if (spool_recover(sp, rec, err, errlen) < 0)
 		goto done;
 	*out = sp;
@@ -340,13 +350,24 @@ done:
 	return rc;
 }
 
+int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, char *err,
+	       size_t errlen)
+{
+	return open_spool(dir, false, out, rec, err, errlen);
+}
+
+int spool_open_readonly(const char *dir, struct spool **out, char *err, size_t errlen)
+{
+	return open_spool(dir, true, out, NULL, err, errlen);
+}
+
 void spool_close(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
 	/* Records never flushed were never acknowledged: cut them off rather than deliver what
 	 * the client will send again. */
-	for (size_t i = 0; i < sp->nsegs; i++) {
+	for (size_t i = 0; i < sp->nsegs && !sp->readonly; i++) {
 		struct segment *seg = sp->segs[i];
 		if (seg->end > seg->durable && ftruncate(seg->fd, (off_t)seg->durable) == 0)
 			fdatasync(seg->fd);
@@ -519,6 +540,8 @@ int spool_sync(struct spool *sp, uint64_t seq)
 {
 	int rc;
 
+	if (sp->readonly)
+		return -EROFS;
 	pthread_mutex_lock(&sp->mu);
 	if (seq > sp->log.appended) {
 		rc = -EINVAL;
@@ -647,7 +670,11 @@ int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8
 
 	if (len > SPOOL_RECORD_MAX)
 		return -EFBIG;
-	if (msg == NULL && len > 0)
+	if (sp->readonly)
+		return -EROFS;
+	if ((msg == NULL && len > 0) ||
+	    (env->id_slot != NULL &&
+	     (env->id_slot < msg || (size_t)(env->id_slot - msg) + ID_LEN > len)))
 		return -EINVAL;
 	if ((rc = build_envelope(&b, env, len)) < 0)
 		goto done;
@@ -667,6 +694,8 @@ int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8
 	 * the order of their ids. */
 	spool_id_make(sp, e->id);
 	memcpy(b.data + REC_HDR + 1, e->id, ID_LEN);
+	if (env->id_slot != NULL)
+		memcpy(env->id_slot, e->id, ID_LEN);
 	spool_rec_header(b.data, REC_MSG,
 			 (uint16_t)((env->smtputf8 ? REC_F_SMTPUTF8 : 0) |
 				    (env->body_8bit ? REC_F_8BIT : 0)),
@@ -805,6 +834,8 @@ int spool_done(struct spool *sp, const char *id)
 	size_t n;
 	int rc;
 
+	if (sp->readonly)
+		return -EROFS;
 	if (id == NULL || strlen(id) >= SPOOL_ID_MAX)
 		return -ENOENT;
 	pthread_mutex_lock(&sp->mu);

@@ -22,6 +22,7 @@
 #include "lib/buf.h"
 
 #define SPOOL_ID_MAX 32 /* bytes including NUL */
+#define SPOOL_ID_LEN 16 /* characters of an id, [0-9A-Z] */
 
 struct spool;
 
@@ -35,6 +36,9 @@ struct spool_envelope {
 	int64_t received;   /* unix seconds */
 	bool smtputf8;
 	bool body_8bit;
+	/* NULL, or SPOOL_ID_LEN bytes inside the message that spool_append overwrites with the
+	 * message's id before writing, so that the Received field can name it. */
+	uint8_t *id_slot;
 };
 
 struct spool_recovery {	    /* what spool_open found */
@@ -49,6 +53,12 @@ struct spool_recovery {	    /* what spool_open found */
  * rec may be NULL. Returns 0, or -1 with a message in err. */
 int spool_open(const char *dir, struct spool **out, struct spool_recovery *rec, char *err,
 	       size_t errlen);
+
+/* Opens a spool that another process (the running server) may own, only to look at it: no
+ * lock, nothing created or written, damage skipped rather than repaired, a record still being
+ * appended at a segment's end left out. spool_list and spool_read work on what was there at
+ * the moment of opening; spool_append, spool_sync and spool_done return -EROFS. */
+int spool_open_readonly(const char *dir, struct spool **out, char *err, size_t errlen);
 void spool_close(struct spool *sp);
 
 /* Appends one message (not yet durable). Writes the id into id (SPOOL_ID_MAX) and the

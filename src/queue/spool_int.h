@@ -43,6 +43,7 @@
 #define ID_TICK_CHARS	 12 /* base32 microseconds: 60 bits, good until the year 38000 */
 #define ID_INST_CHARS	 4  /* base32 instance number, one per spool_open */
 #define ID_LEN		 (ID_TICK_CHARS + ID_INST_CHARS)
+_Static_assert(ID_LEN == SPOOL_ID_LEN, "spool.h promises the id length");
 
 struct crc32c {
 	uint32_t t[8][256];
@@ -102,6 +103,7 @@ struct commit {
 struct spool {
 	char *dir;
 	int dirfd, segdirfd, qdirfd, lockfd;
+	bool readonly; /* spool_open_readonly: looks, never writes */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct crc32c crc;

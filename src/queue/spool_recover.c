@@ -439,6 +439,11 @@ static int pad(struct scan *s, size_t off, size_t n)
 
 static int corrupt(struct scan *s, size_t off, size_t n, bool at_tail)
 {
+	/* A reader leaves the repair to the spool's owner and only skips the region. */
+	if (s->sp->readonly) {
+		s->rec->quarantined++;
+		return 0;
+	}
 	if (quarantine(s, off, n) < 0)
 		return -1;
 	s->rec->quarantined++;
@@ -579,7 +584,10 @@ static int scan_file(struct spool *sp, struct segment *seg, int fd, bool done_fi
 		if ((keep = walk(&s)) < 0)
 			goto done;
 	}
-	if ((uint64_t)keep < s.size) {
+	if (sp->readonly) {
+		/* nothing to write: a tail past keep is an append in progress or the owner's to
+		 * cut off */
+	} else if ((uint64_t)keep < s.size) {
 		if (ftruncate(fd, keep) < 0 || fdatasync(fd) < 0) {
 			err_printf(err, errlen,
 				   "cannot cut the torn end off %s/seg/%s: %s; check the disk",
@@ -695,12 +703,30 @@ static void index_order(struct spool *sp)
 	sp->nents = j;
 }
 
+/* For a reader: a segment whose done file vanished after its log was read. The owner deletes
+ * the log first, so if the log is gone too, every message in it was done. */
+static void seg_gone(struct spool *sp, struct segment *seg)
+{
+	char name[32];
+
+	spool_seg_name(name, sizeof(name), seg->no, "log");
+	if (faccessat(sp->segdirfd, name, F_OK, 0) == 0)
+		return;
+	for (size_t i = 0; i < sp->nents; i++) {
+		if (sp->ents[i].seg == seg && !sp->ents[i].done) {
+			sp->ents[i].done = true;
+			sp->ents[i].seg = NULL;
+			seg->live--;
+		}
+	}
+}
+
 int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_t errlen)
 {
 	uint64_t *logs = NULL, *dones = NULL, tick;
 	size_t nlogs = 0, ndones = 0, i, j;
 	char name[32];
-	int fd = -1, rc = -1;
+	int fd = -1, rc = -1, flags = (sp->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
 	struct segment *seg;
 
 	if (list_files(sp, "log", &logs, &nlogs, err, errlen) < 0 ||
@@ -708,7 +734,9 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 		goto done;
 	for (i = 0; i < nlogs; i++) {
 		spool_seg_name(name, sizeof(name), logs[i], "log");
-		if ((fd = openat(sp->segdirfd, name, O_RDWR | O_CLOEXEC)) < 0) {
+		if ((fd = openat(sp->segdirfd, name, flags)) < 0 && sp->readonly && errno == ENOENT)
+			continue; /* the owner finished the segment meanwhile */
+		if (fd < 0) {
 			err_printf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
 				   sp->dir, name, strerror(errno));
 			goto done;
@@ -727,10 +755,16 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 		spool_seg_name(name, sizeof(name), dones[i], "done");
 		if ((seg = seg_by_no(sp, dones[i])) == NULL) {
 			/* its segment was deleted and a crash came before this file went too */
-			unlinkat(sp->segdirfd, name, 0);
+			if (!sp->readonly)
+				unlinkat(sp->segdirfd, name, 0);
 			continue;
 		}
-		if ((fd = openat(sp->segdirfd, name, O_RDWR | O_CLOEXEC)) < 0) {
+		if ((fd = openat(sp->segdirfd, name, flags)) < 0 && sp->readonly &&
+		    errno == ENOENT) {
+			seg_gone(sp, seg); /* the owner deleted it, log first, since we looked */
+			continue;
+		}
+		if (fd < 0) {
 			err_printf(err, errlen, "cannot open %s/seg/%s: %s; check its permissions",
 				   sp->dir, name, strerror(errno));
 			goto done;
@@ -753,7 +787,7 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 	}
 	sp->nents = j;
 	sp->ndone = 0;
-	for (i = sp->nsegs; i-- > 0;)
+	for (i = sp->nsegs; i-- > 0 && !sp->readonly;)
 		if (sp->segs[i]->live == 0)
 			spool_seg_delete(sp, sp->segs[i]);
 	rec->messages = sp->nents;

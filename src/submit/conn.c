@@ -362,7 +362,7 @@ static void store_done(uv_work_t *req, int status)
 
 /* The Received field, and Message-ID / Date when the message has none (RFC 6409 8). */
 static bool add_trace_fields(struct conn *c, const struct smtp_request *r, struct buf *out,
-			     time_t now)
+			     time_t now, size_t *id_at)
 {
 	struct tm tm;
 	char date[64], helo[128];
@@ -387,6 +387,10 @@ static bool add_trace_fields(struct conn *c, const struct smtp_request *r, struc
 		   : tls       ? "S"
 		   : user      ? "A"
 			       : "");
+	/* the queue id is known only inside spool_append, which fills in the slot */
+	buf_printf(out, " id ");
+	*id_at = out->len;
+	buf_printf(out, "%.*s", SPOOL_ID_LEN, "????????????????????????????????");
 	if (tls)
 		buf_printf(out, "\r\n\t(%s %s)", tls_version(c->tls), tls_cipher(c->tls));
 	if (r->rcpt_count == 1)
@@ -410,10 +414,12 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	struct buf msg = BUF_INIT;
 	time_t now = time(NULL);
 	int rc = -ENOMEM;
+	size_t id_at = 0;
 	struct spool_envelope env = { 0 };
 
-	if (j == NULL || rcpts == NULL || !add_trace_fields(c, r, &msg, now))
+	if (j == NULL || rcpts == NULL || !add_trace_fields(c, r, &msg, now, &id_at))
 		goto fail;
+	env.id_slot = msg.data + id_at;
 	for (size_t i = 0; i < r->rcpt_count; i++)
 		rcpts[i] = r->rcpts[i].text;
 	env.mail_from = r->mail_from->text;

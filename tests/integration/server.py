@@ -128,14 +128,12 @@ max_message_size = 12M
         return self.log_path.read_text()
 
     def queue_ids(self):
-        # the spool belongs to one process at a time: inspect it with the server stopped
-        self.stop()
+        # `tern queue` reads the spool without disturbing a running server
         out = self.tern("queue", "list").stdout
         return re.findall(r"^([0-9A-Z]{8,})\s", out, re.M)
 
     def message(self, qid):
         """The spooled message, as bytes (the envelope summary first)."""
-        self.stop()
         r = subprocess.run([self.bin, "queue", "show", qid, "--body", "-c", str(self.conf)],
                            capture_output=True, timeout=60)
         assert r.returncode == 0, r.stderr

@@ -46,6 +46,7 @@ def assert_spooled(server, qid, sent):
     # what the client library was given (it dot-stuffs, tern unstuffs)
     assert body.endswith(b"\r\n\r\n" + sent) or body.endswith(sent), body[-300:]
     assert b"\nReceived: from client.test ([127.0.0.1])" in body
+    assert f" id {qid}".encode() in body, "Received names the queue id"
 
 
 def test_smtplib_starttls_auth_plain(server):
@@ -66,6 +67,8 @@ def test_smtplib_starttls_auth_plain(server):
     assert 'event=auth' in logs and 'user="app" result=ok' in logs
     assert f"event=queued" in logs and f"queue_id={qid}" in logs
     assert PASSWORD not in logs
+    assert server.proc is not None and server.proc.poll() is None, \
+        "tern queue looked at the spool while the server ran"
 
 
 def test_smtplib_implicit_tls_auth_login(server):

@@ -548,6 +548,83 @@ static int stop_at_three(const struct spool_entry *e, void *ctx)
 	return ++*(size_t *)ctx == 3 ? 42 : 0;
 }
 
+/* `tern queue` looks at the spool while the server owns it: it sees the owner's messages,
+ * writes nothing, and leaves damage and a half-written tail for the owner to deal with. */
+static void readonly_open_looks_without_touching(void **state)
+{
+	struct fixture *f = *state;
+	struct spool *ro = NULL;
+	struct spool_message m;
+	char ids[3][SPOOL_ID_MAX], seg[256], qdir[128], err[512] = "", id[SPOOL_ID_MAX];
+	struct spool_envelope env = envelope();
+	size_t n = 0;
+	uint64_t seq;
+	off_t size;
+	int fd;
+
+	assert_int_equal(spool_open_readonly(f->dir, &ro, err, sizeof(err)), -1);
+	assert_null(ro);
+	assert_non_null(strstr(err, f->dir));
+	assert_int_equal(access(f->dir, F_OK), -1); /* not created by a reader */
+
+	reopen(f, NULL);
+	put(f->sp, "first", 5, ids[0]);
+	put(f->sp, "second", 6, ids[1]);
+	put(f->sp, "third", 5, ids[2]);
+	assert_int_equal(spool_done(f->sp, ids[1]), 0);
+	segment_path(f, seg, sizeof(seg));
+	/* the start of a record that is still being written */
+	assert_true((fd = open(seg, O_WRONLY | O_APPEND)) >= 0);
+	assert_int_equal(write(fd, "\xFETSP\x01\x01\x00\x00\xff\x00", 10), 10);
+	close(fd);
+	size = file_size(seg);
+
+	/* the owner holds the spool; the reader gets in anyway */
+	assert_int_equal(spool_open_readonly(f->dir, &ro, err, sizeof(err)), 0);
+	assert_int_equal(spool_list(ro, count_only, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(spool_read(ro, ids[2], &m), 0);
+	assert_memory_equal(m.data.data, "third", 5);
+	spool_message_free(&m);
+	assert_int_equal(spool_read(ro, ids[1], &m), -ENOENT);
+	assert_int_equal(spool_append(ro, &env, (const uint8_t *)"x", 1, id, &seq), -EROFS);
+	assert_int_equal(spool_sync(ro, 1), -EROFS);
+	assert_int_equal(spool_done(ro, ids[0]), -EROFS);
+	spool_close(ro);
+	assert_int_equal(file_size(seg), size); /* the tail was left alone */
+	snprintf(qdir, sizeof(qdir), "%s/quarantine", f->dir);
+	assert_int_equal(count_files(qdir, ".bad"), 0);
+
+	/* the owner still works after the reader has gone */
+	put(f->sp, "fourth", 6, id);
+	assert_int_equal(spool_read(f->sp, id, &m), 0);
+	spool_message_free(&m);
+}
+
+/* The Received field names the queue id, which only spool_append knows. */
+static void id_slot_gets_the_id(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_envelope env = envelope();
+	uint8_t msg[] = "Received: by x id ????????????????;\r\n\r\nbody\r\n";
+	char id[SPOOL_ID_MAX];
+	struct spool_message m;
+	uint64_t seq;
+
+	reopen(f, NULL);
+	env.id_slot = msg + sizeof(msg) - 1; /* past the end: refused */
+	assert_int_equal(spool_append(f->sp, &env, msg, sizeof(msg) - 1, id, &seq), -EINVAL);
+	env.id_slot = msg + 19;
+	assert_int_equal(spool_append(f->sp, &env, msg, sizeof(msg) - 1, id, &seq), 0);
+	assert_int_equal(spool_sync(f->sp, seq), 0);
+	assert_int_equal(strlen(id), SPOOL_ID_LEN);
+	assert_memory_equal(msg + 19, id, SPOOL_ID_LEN);
+	reopen(f, NULL); /* the checksum covers the filled-in id */
+	assert_int_equal(spool_read(f->sp, id, &m), 0);
+	assert_memory_equal(m.data.data + 19, id, SPOOL_ID_LEN);
+	spool_message_free(&m);
+}
+
 static void ids_are_unique_and_increasing(void **state)
 {
 	struct fixture *f = *state;
@@ -668,7 +745,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(second_open_is_refused_while_in_use, setup,
 						teardown),
 		cmocka_unit_test(unwritable_directory_is_explained),
+		cmocka_unit_test_setup_teardown(readonly_open_looks_without_touching, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(ids_are_unique_and_increasing, setup, teardown),
+		cmocka_unit_test_setup_teardown(id_slot_gets_the_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(full_segments_roll_over_and_go_when_done, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(free_space_is_checked, setup, teardown),
