@@ -15,6 +15,8 @@
  */
 #include "spool_int.h"
 
+#include "lib/fs.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -155,65 +157,6 @@ static void ent_compact(struct spool *sp)
 
 /* --- open and close ------------------------------------------------------------------------ */
 
-/* Like fsync of the directory holding path: a new directory entry lasts only after that. */
-static int sync_parent(const char *path)
-{
-	char *copy = strdup(path), *slash;
-	int fd, rc = -1;
-
-	if (copy == NULL)
-		return -1;
-	slash = strrchr(copy, '/');
-	if (slash == copy)
-		slash[1] = '\0';
-	else if (slash != NULL)
-		*slash = '\0';
-	fd = open(slash != NULL ? copy : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		rc = fsync(fd);
-		close(fd);
-	}
-	free(copy);
-	return rc;
-}
-
-/* mkdir -p, making every directory it creates durable: a spool that vanishes in a crash
- * would lose what it had acknowledged. */
-static int mkdir_p(const char *dir, char *err, size_t errlen)
-{
-	char *p = strdup(dir);
-	int rc = -1;
-
-	if (p == NULL) {
-		err_printf(err, errlen, "out of memory");
-		goto done;
-	}
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdir(p, c ? 0755 : 0700) == 0) {
-			if (sync_parent(p) < 0)
-				goto fail;
-		} else if (errno != EEXIST) {
-			goto fail;
-		}
-		*s = c;
-		if (c == '\0')
-			break;
-	}
-	rc = 0;
-	goto done;
-fail:
-	err_printf(err, errlen,
-		   "cannot create spool directory %s: %s; check that tern may write there", p,
-		   strerror(errno));
-done:
-	free(p);
-	return rc;
-}
-
 static int subdir(struct spool *sp, const char *name, int *fd, char *err, size_t errlen)
 {
 	bool made = mkdirat(sp->dirfd, name, 0700) == 0;
@@ -315,7 +258,7 @@ static int open_spool(const char *dir, bool readonly, struct spool **out,
 		goto done;
 	}
 	sp->log.capfailed = sp->done.capfailed = 16;
-	if (!readonly && mkdir_p(dir, err, errlen) < 0)
+	if (!readonly && fs_mkdir_p(dir, "spool directory", err, errlen) < 0)
 		goto done;
 	if ((sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		err_printf(err, errlen,
@@ -550,6 +493,16 @@ int spool_sync(struct spool *sp, uint64_t seq)
 			sp->st.sync_waits++;
 		rc = commit_wait(sp, &sp->log, seq, log_round);
 	}
+	pthread_mutex_unlock(&sp->mu);
+	return rc;
+}
+
+int spool_sync_status(struct spool *sp, uint64_t seq)
+{
+	int rc;
+
+	pthread_mutex_lock(&sp->mu);
+	rc = seq > sp->log.decided ? -EINPROGRESS : commit_result(&sp->log, seq);
 	pthread_mutex_unlock(&sp->mu);
 	return rc;
 }

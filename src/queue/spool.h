@@ -76,6 +76,10 @@ int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8
  * recovered), and the caller must answer with a temporary failure. */
 int spool_sync(struct spool *sp, uint64_t seq);
 
+/* Without blocking: 0 when seq is durable, -errno when it failed for good, -EINPROGRESS when
+ * no flush has covered it yet. Thread-safe. */
+int spool_sync_status(struct spool *sp, uint64_t seq);
+
 /* True when the filesystem holding the spool has at least `reserve` bytes free (statvfs). */
 bool spool_space_ok(struct spool *sp, uint64_t reserve);
 

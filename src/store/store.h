@@ -45,7 +45,7 @@ struct store_credential {
 	int64_t created; /* unix seconds */
 };
 
-/* Opens or creates the database at path (mode 0600; the schema is created or migrated on open,
+/* Opens or creates the database at path (mode 0600, its directory made when missing; the schema is created or migrated on open,
  * recorded in a schema version table). Returns 0, or -1 with a message in err that says what
  * went wrong and what to do. */
 int store_open_sqlite(const char *path, struct store **out, char *err, size_t errlen);

@@ -13,6 +13,7 @@
  * run in BEGIN IMMEDIATE transactions so another process never sees half of them. The schema
  * is created and migrated at open, its version kept in the schema_version table.
  */
+#include "lib/fs.h"
 #include "lib/log.h"
 #include "store/store.h"
 
@@ -754,7 +755,7 @@ static int create_file(const char *path, char *err, size_t errlen)
 		return 0;
 	if (fd < 0) {
 		err_printf(err, errlen,
-			   "cannot open store %s: %s; check that the directory exists and tern may "
+			   "cannot open store %s: %s; check that tern may "
 			   "write there",
 			   path, strerror(errno));
 		return -1;
@@ -887,7 +888,8 @@ int store_open_sqlite(const char *path, struct store **out, char *err, size_t er
 		goto done;
 	}
 	s->lock_made = true;
-	if (create_file(path, err, errlen) < 0)
+	if (fs_mkdir_parent(path, "data directory", err, errlen) < 0 ||
+	    create_file(path, err, errlen) < 0)
 		goto done;
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,

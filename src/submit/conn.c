@@ -4,8 +4,8 @@
  * Moves bytes between the socket, TLS and the SMTP session, and answers the session's
  * requests: AUTH on the thread pool (argon2id is slow on purpose), MAIL and RCPT at once (the
  * policy issue puts its checks here), DATA after the free-space check, and the message by
- * appending it to the spool and waiting for the group commit on the thread pool. The 250 is
- * sent only after spool_sync returned: nothing acknowledged can be lost. A connection is freed
+ * appending it to the spool and waiting for the committer's flush (commit.h). The 250 is
+ * sent only once the flush covered the message: nothing acknowledged can be lost. A connection is freed
  * only when its handles are closed and no work item still points at it.
  */
 #include <arpa/inet.h>
@@ -74,11 +74,8 @@ struct auth_job {
 };
 
 struct store_job {
-	uv_work_t req;
+	struct commit_waiter w; /* first: the committer hands it back */
 	struct conn *c;
-	struct spool *spool;
-	uint64_t seq;
-	int rc;
 	char id[SPOOL_ID_MAX];
 	size_t size;
 	size_t rcpts;
@@ -327,18 +324,11 @@ static void start_auth(struct conn *c, const struct smtp_request *r)
 	uv_timer_stop(&c->timer);
 }
 
-static void store_work(uv_work_t *req)
+static void store_done(struct commit_waiter *w, int rc)
 {
-	struct store_job *j = req->data;
-
-	j->rc = spool_sync(j->spool, j->seq);
-}
-
-static void store_done(uv_work_t *req, int status)
-{
-	struct store_job *j = req->data;
+	struct store_job *j = (struct store_job *)w;
 	struct conn *c = j->c;
-	bool ok = status == 0 && j->rc == 0;
+	bool ok = rc == 0;
 
 	c->work_pending--;
 	c->waiting = false;
@@ -349,7 +339,7 @@ static void store_done(uv_work_t *req, int status)
 	else
 		log_event(c->srv->log, LOG_ERROR, "spool_error",
 			  "session=%s queue_id=%s error=\"%s\" reply=\"452 4.3.1\"", c->id, j->id,
-			  strerror(j->rc < 0 ? -j->rc : EIO));
+			  strerror(rc < 0 ? -rc : EIO));
 	if (!c->closing) {
 		if (ok)
 			c->messages++;
@@ -431,18 +421,14 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	env.received = now;
 	env.smtputf8 = r->smtputf8;
 	env.body_8bit = r->body_8bit;
-	rc = spool_append(c->srv->spool, &env, msg.data, msg.len, j->id, &j->seq);
+	rc = spool_append(c->srv->spool, &env, msg.data, msg.len, j->id, &j->w.seq);
 	if (rc < 0)
 		goto fail;
 	j->c = c;
-	j->spool = c->srv->spool;
 	j->size = msg.len;
 	j->rcpts = r->rcpt_count;
-	j->req.data = j;
-	if (uv_queue_work(&c->srv->loop, &j->req, store_work, store_done) != 0) {
-		rc = -EIO; /* appended but never acknowledged: delivered at most as a duplicate */
-		goto fail;
-	}
+	j->w.done = store_done;
+	committer_wait(&c->srv->commit, &j->w);
 	c->work_pending++;
 	c->waiting = true;
 	uv_timer_stop(&c->timer);

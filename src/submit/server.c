@@ -74,6 +74,7 @@ static void finish(struct server *srv)
 	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
+	committer_stop(&srv->commit);
 	log_event(srv->log, LOG_INFO, "stopped", "%s", "");
 }
 
@@ -209,7 +210,7 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	struct server *srv = calloc(1, sizeof(*srv));
 	struct spool_recovery rec = { 0 };
 	char err[512];
-	int rc = 1;
+	int rc = 1, r;
 
 	if (srv == NULL)
 		return 1;
@@ -227,6 +228,11 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	}
 	if (spool_open(cfg->spool_path, &srv->spool, &rec, err, sizeof(err)) != 0) {
 		log_event(log, LOG_ERROR, "spool", "error=\"%s\"", err);
+		goto done;
+	}
+	if ((r = committer_start(&srv->commit, &srv->loop, srv->spool)) != 0) {
+		log_event(log, LOG_ERROR, "spool", "error=\"cannot start the flusher: %s\"",
+			  uv_strerror(r));
 		goto done;
 	}
 	log_event(log, LOG_INFO, "spool_recovered", "path=%s messages=%zu torn=%zu quarantined=%zu",
@@ -251,6 +257,7 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	rc = 0;
 	goto done;
 stop_listeners:
+	committer_stop(&srv->commit);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		if (srv->listeners[i].open)
 			uv_close((uv_handle_t *)&srv->listeners[i].tcp, on_handle_closed);

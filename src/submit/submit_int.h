@@ -16,6 +16,7 @@
 #include "proto/smtp_server.h"
 #include "queue/spool.h"
 #include "store/store.h"
+#include "submit/commit.h"
 
 /* One configuration generation: what a session was started with stays valid for its whole
  * life, even when SIGHUP installs a newer one. */
@@ -46,6 +47,7 @@ struct server {
 	size_t listener_count;
 	struct store *store;
 	struct spool *spool;
+	struct committer commit; /* flushes the spool for the sessions */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t grace;
 	struct conn *conns;

@@ -451,8 +451,11 @@ static void failed_flush_means_not_accepted_ever(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(
 			spool_append(f->sp, &env, (const uint8_t *)"lost", 4, ids[i], &seq[i]), 0);
+	assert_int_equal(spool_sync_status(f->sp, seq[0]), -EINPROGRESS);
 	assert_int_equal(spool_sync(f->sp, seq[2]), -EIO);
 	assert_int_equal(spool_sync(f->sp, seq[0]), -EIO); /* all three were in that flush */
+	assert_int_equal(spool_sync_status(f->sp, seq[1]), -EIO);
+	assert_int_equal(spool_sync_status(f->sp, seq[0] - 1), 0); /* the one before */
 	assert_true(calls >= 1);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(spool_read(f->sp, ids[i], &m), -ENOENT);

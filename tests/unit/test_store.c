@@ -502,7 +502,8 @@ static void users_survive_close_and_reopen(void **state)
 	assert_int_equal(u.credentials, 2);
 }
 
-static void a_missing_directory_is_explained(void **state)
+/* A missing data directory is made; one that cannot be made is explained. */
+static void a_missing_directory_is_made_or_explained(void **state)
 {
 	struct fixture *f = *state;
 	struct store dummy;
@@ -510,10 +511,17 @@ static void a_missing_directory_is_explained(void **state)
 	char path[160], err[512] = "";
 
 	snprintf(path, sizeof(path), "%s/no/such/dir/tern.db", f->dir);
-	assert_int_equal(store_open_sqlite(path, &st, err, sizeof(err)), -1);
+	assert_int_equal(store_open_sqlite(path, &st, err, sizeof(err)), 0);
+	assert_int_equal(store_user_add(st, "app", "pw", 2), 0);
+	store_close(st);
+	assert_int_equal(access(path, F_OK), 0);
+
+	st = &dummy;
+	assert_int_equal(store_open_sqlite("/proc/tern-no-such/tern.db", &st, err, sizeof(err)),
+			 -1);
 	assert_null(st);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "check that the directory exists and tern may write there"));
+	assert_non_null(strstr(err, "cannot create data directory /proc/tern-no-such"));
+	assert_non_null(strstr(err, "check that tern may write there"));
 }
 
 static void a_file_that_is_not_a_database_is_explained(void **state)
@@ -572,7 +580,7 @@ int main(void)
 		T(an_unknown_user_costs_what_a_wrong_password_costs),
 		T(checks_from_several_threads_run_in_parallel),
 		T(users_survive_close_and_reopen),
-		T(a_missing_directory_is_explained),
+		T(a_missing_directory_is_made_or_explained),
 		T(a_file_that_is_not_a_database_is_explained),
 		T(a_schema_from_a_newer_tern_is_refused),
 #undef T
