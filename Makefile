@@ -7,6 +7,7 @@
 #                 integration against the sanitized binary, fuzz harnesses briefly)
 #   make lint     formatting (clang-format) and static analysis (cppcheck)
 #   make fuzz     every fuzz harness for FUZZ_SECONDS each
+#   make bench    tern next to smtp-sink and Postfix; writes bench/RESULTS.md
 #   make format   rewrite the sources in the checked-in style
 #   make clean    remove build/
 
@@ -25,7 +26,7 @@ export TERN_SHARED
 C_SOURCES := $(shell find src tests/unit tests/fuzz include -name '*.[ch]' 2>/dev/null | sort)
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all build deps run test unit integration fuzz-check lint format fuzz clean
+.PHONY: all build deps run test unit integration fuzz-check lint format fuzz bench clean
 
 all: build
 
@@ -47,6 +48,9 @@ $(FUZZ)/build.ninja:
 	CC=clang meson setup $(FUZZ) --buildtype=debugoptimized -Dwerror=$(WERROR) \
 		-Dfuzz=true -Dtests=disabled -Db_sanitize=address,undefined -Db_lundef=false \
 		-Dc_args=-fsanitize=fuzzer-no-link
+
+bench: deps build
+	$(PYTHON) bench/bench.py --tern $(BUILD)/tern $(BENCH_ARGS)
 
 run: deps build
 	@scripts/run.sh $(BUILD)/tern
