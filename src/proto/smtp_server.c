@@ -54,7 +54,7 @@ static const struct smtp_reply_def replies[SMTP_R__COUNT] = {
 	[SMTP_R_RCPT_SYNTAX] = { 501, "5.5.4", "Syntax: RCPT TO:<address>", false },
 	[SMTP_R_NO_ARGUMENTS] = { 501, "5.5.4", "Syntax: %s takes no arguments", false },
 	[SMTP_R_PATH_TOO_LONG] = { 501, "5.5.4", "Error: address longer than 256 octets", false },
-	[SMTP_R_BAD_SENDER] = { 553, "5.1.7", "<%s> Invalid email address", false },
+	[SMTP_R_BAD_SENDER] = { 553, "5.1.3", "<%s> Invalid email address", false },
 	[SMTP_R_BAD_RECIPIENT] = { 553, "5.1.3", "<%s> Invalid email address", false },
 	[SMTP_R_NEEDS_SMTPUTF8] = { 553, "5.6.7", "<%s> Address needs SMTPUTF8", false },
 	[SMTP_R_BAD_PARAMETER] = { 555, "5.5.4", "Error: parameter %s not supported", false },
@@ -93,6 +93,44 @@ static const struct smtp_reply_def replies[SMTP_R__COUNT] = {
 	[SMTP_R_STORAGE_ERROR] = { 452, "4.3.1", "System storage error", false },
 	[SMTP_R_LOCAL_ERROR] = { 451, "4.3.0", "Error in Processing", false },
 	[SMTP_R_NO_SPACE] = { 452, "4.3.1", "Insufficient system storage, try again later", false },
+	[SMTP_R_SENDER_NOT_AUTHORIZED] = { 535, "5.7.1",
+					   "Authorization failed: address <%s> not authorized",
+					   false },
+	[SMTP_R_ACCOUNT_SUSPENDED] = { 554, "5.7.1", "Account suspended", false },
+	[SMTP_R_RATE_MINUTE] = { 455, "4.7.0",
+				 "Maximum messages sent per minute reached : limit is %s", false },
+	[SMTP_R_RATE_HOUR] = { 450, "4.7.1", "Hourly sending quota exceeded", false },
+	[SMTP_R_RATE_DAY] = { 455, "4.7.0", "Maximum messages sent per day reached : limit is %s",
+			      false },
+	[SMTP_R_RATE_DOMAIN_HOUR] = { 450, "4.7.1", "Hourly domain sending quota exceeded", false },
+	[SMTP_R_SUPPRESSED_ACCEPTED] = { 250, "2.1.5",
+					 "<%s> suppressed (%s): accepted, will not be delivered",
+					 false },
+	[SMTP_R_SUPPRESSED_254] = { 254, "4.7.1", "Suppression for user <%s> to <%s>", false },
+	[SMTP_R_SUPPRESSED_REJECTED] = { 550, "5.1.1", "<%s> is on the suppression list (%s)",
+					 false },
+	[SMTP_R_FROM_MISMATCH] = { 553, "5.7.1",
+				   "Sender address rejected: header From <%s> does not match "
+				   "envelope sender <%s>; use the same address in both",
+				   false },
+	[SMTP_R_FROM_COUNT] = { 553, "5.7.1",
+				"Sender address rejected: header From must hold exactly one "
+				"mailbox, it holds %s",
+				false },
+	[SMTP_R_FROM_NOT_AUTHORIZED] = { 553, "5.7.1",
+					 "Sender address rejected: header From <%s> not "
+					 "authorized; approve it first (tern sender add)",
+					 false },
+	[SMTP_R_FROM_SYNTAX] = { 553, "5.1.3", "<%s> Invalid email address in header From: %s",
+				 false },
+	[SMTP_R_SENDER_FIELD_NOT_AUTHORIZED] = { 553, "5.7.1",
+						 "Sender address rejected: header Sender <%s> "
+						 "not authorized; approve it or remove the field",
+						 false },
+	[SMTP_R_MESSAGE_PARSE] = { 554, "5.6.0", "Message parse error: %s", false },
+	[SMTP_R_TOO_MANY_HOPS] = { 554, "5.4.6", "Too many hops, mail loop detected", false },
+	[SMTP_R_TOO_MANY_CONNECTIONS] = { 421, "4.7.0", "Too many connections, try again later",
+					  true },
 };
 
 const struct smtp_reply_def *smtp_server_reply_def(enum smtp_reply_id id)
@@ -106,21 +144,33 @@ const struct smtp_reply_def *smtp_server_reply_def(enum smtp_reply_id id)
 
 /* Appends "code enh text\r\n" with the one "%s" of the text replaced by arg. Control
  * characters in arg (it may echo client input) become '?'. */
+/* Each "%s" of text takes the next argument, control characters replaced and cut short so
+ * that the line stays within RFC 5321's 512 octets. */
 static void put_reply(struct smtp_server *s, int code, const char *enh, const char *text,
-		      const char *arg)
+		      const char *arg, const char *arg2)
 {
-	const char *mark = strstr(text, "%s");
+	const char *args[2] = { arg, arg2 };
+	size_t cap = arg2 != NULL ? 160 : 300;
 
 	buf_printf(&s->out, "%03d ", code);
 	if (enh != NULL)
 		buf_printf(&s->out, "%s ", enh);
-	if (mark == NULL) {
-		buf_append_str(&s->out, text);
-	} else {
+	for (int k = 0; *text != '\0'; k++) {
+		const char *mark = k < 2 ? strstr(text, "%s") : NULL;
+		const char *a = k < 2 && args[k] != NULL ? args[k] : "";
+		size_t n = 0;
+
+		if (mark == NULL) {
+			buf_append_str(&s->out, text);
+			break;
+		}
 		buf_append(&s->out, text, (size_t)(mark - text));
-		for (const char *a = arg ? arg : ""; *a; a++)
-			buf_append_byte(&s->out, ((unsigned char)*a < 32 || *a == 127) ? '?' : *a);
-		buf_append_str(&s->out, mark + 2);
+		for (; a[n] != '\0' && n < cap; n++)
+			buf_append_byte(&s->out,
+					((unsigned char)a[n] < 32 || a[n] == 127) ? '?' : a[n]);
+		if (a[n] != '\0')
+			buf_append_str(&s->out, "...");
+		text = mark + 2;
 	}
 	buf_append(&s->out, "\r\n", 2);
 }
@@ -129,7 +179,7 @@ void srv_reply(struct smtp_server *s, enum smtp_reply_id id, const char *arg)
 {
 	const struct smtp_reply_def *d = &replies[id];
 
-	put_reply(s, d->code, d->enhanced, d->text, arg);
+	put_reply(s, d->code, d->enhanced, d->text, arg, NULL);
 	if (d->closes)
 		s->state = SMTP_ST_CLOSED;
 }
@@ -182,10 +232,16 @@ void srv_verdict_reply(struct smtp_server *s, const struct smtp_verdict *v,
 {
 	size_t start = s->out.len;
 
+	const struct smtp_reply_def *d = &replies[v->reply != SMTP_R_NONE ? v->reply : fallback];
+
+	if (v->arg != NULL)
+		arg = v->arg;
 	if (v->code >= 200 && v->code <= 599 && v->text != NULL) {
-		put_reply(s, v->code, v->enhanced, v->text, arg);
+		put_reply(s, v->code, v->enhanced, v->text, arg, v->arg2);
 	} else {
-		srv_reply(s, v->reply != SMTP_R_NONE ? v->reply : fallback, arg);
+		put_reply(s, d->code, d->enhanced, d->text, arg, v->arg2);
+		if (d->closes)
+			s->state = SMTP_ST_CLOSED;
 	}
 	if (!v->accept)
 		log_rejection(s, start);
@@ -425,7 +481,7 @@ static int do_mail(struct smtp_server *s, const char *a, size_t n)
 			return srv_refuse(s, SMTP_R_BAD_PARAMETER, param_name(s, key, klen));
 		}
 	}
-	if (size > s->cfg->max_message_size)
+	if (size > s->max_size)
 		return srv_refuse(s, SMTP_R_SIZE_EXCEEDED, NULL);
 	e = address_parse_path(path, plen, true, utf8, &s->candidate);
 	if (e != ADDRESS_OK)
@@ -452,7 +508,7 @@ static int do_rcpt(struct smtp_server *s, const char *a, size_t n)
 		return srv_refuse(s, SMTP_R_PATH_TOO_LONG, NULL);
 	if (next_param(&rest, &rlen, &key, &klen, &val, &vlen) > 0)
 		return srv_refuse(s, SMTP_R_BAD_PARAMETER, param_name(s, key, klen));
-	if (s->rcpt_count >= s->cfg->max_recipients)
+	if (s->rcpt_count >= s->max_rcpts)
 		return srv_refuse(s, SMTP_R_TOO_MANY_RECIPIENTS, NULL);
 	e = address_parse_path(path, plen, false, s->smtputf8, &s->candidate);
 	if (e != ADDRESS_OK)
@@ -694,6 +750,8 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg, bool t
 	if (s == NULL)
 		return NULL;
 	s->cfg = cfg;
+	s->max_size = cfg->max_message_size;
+	s->max_rcpts = cfg->max_recipients;
 	s->tls = tls;
 	s->trusted = trusted;
 	s->state = SMTP_ST_INIT;
@@ -704,6 +762,19 @@ struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg, bool t
 	buf_init(&s->rejections, 0);
 	srv_reply(s, SMTP_R_GREETING, cfg->hostname);
 	return s;
+}
+
+void smtp_server_refuse(struct smtp_server *s, enum smtp_reply_id id)
+{
+	buf_reset(&s->out);
+	srv_reply(s, id, NULL);
+	s->state = SMTP_ST_CLOSED;
+}
+
+void smtp_server_set_limits(struct smtp_server *s, size_t max_message_size, unsigned max_recipients)
+{
+	s->max_size = max_message_size ? max_message_size : s->cfg->max_message_size;
+	s->max_rcpts = max_recipients ? max_recipients : s->cfg->max_recipients;
 }
 
 void smtp_server_free(struct smtp_server *s)

@@ -92,13 +92,31 @@ enum smtp_reply_id {
 	SMTP_R_STORAGE_ERROR,
 	SMTP_R_LOCAL_ERROR,
 	SMTP_R_NO_SPACE,
+	/* sender policy (seed 001's wording where the cloud service has one) */
+	SMTP_R_SENDER_NOT_AUTHORIZED,
+	SMTP_R_ACCOUNT_SUSPENDED,
+	SMTP_R_RATE_MINUTE,
+	SMTP_R_RATE_HOUR,
+	SMTP_R_RATE_DAY,
+	SMTP_R_RATE_DOMAIN_HOUR,
+	SMTP_R_SUPPRESSED_ACCEPTED,
+	SMTP_R_SUPPRESSED_254,
+	SMTP_R_SUPPRESSED_REJECTED,
+	SMTP_R_FROM_MISMATCH,
+	SMTP_R_FROM_COUNT,
+	SMTP_R_FROM_NOT_AUTHORIZED,
+	SMTP_R_FROM_SYNTAX,
+	SMTP_R_SENDER_FIELD_NOT_AUTHORIZED,
+	SMTP_R_MESSAGE_PARSE,
+	SMTP_R_TOO_MANY_HOPS,
+	SMTP_R_TOO_MANY_CONNECTIONS,
 	SMTP_R__COUNT
 };
 
 struct smtp_reply_def {
 	int code;
 	const char *enhanced; /* NULL where RFC 2034 wants none */
-	const char *text;     /* may hold one "%s" */
+	const char *text;     /* may hold up to two "%s" */
 	bool closes;	      /* the session ends after this reply */
 };
 const struct smtp_reply_def *smtp_server_reply_def(enum smtp_reply_id id);
@@ -152,7 +170,10 @@ struct smtp_verdict {
 	const char *text;
 	bool close;
 	const char *queue_id; /* MESSAGE: the id for "queued as" */
-	const char *user;     /* AUTH: the authenticated name */
+	/* What fills the reply's "%s" marks; NULL: the default (the address of MAIL or RCPT). */
+	const char *arg;
+	const char *arg2;
+	const char *user; /* AUTH: the authenticated name */
 };
 
 enum smtp_state {
@@ -173,6 +194,16 @@ struct smtp_server;
  * memory. */
 struct smtp_server *smtp_server_new(const struct smtp_server_config *cfg, bool tls, bool trusted);
 void smtp_server_free(struct smtp_server *s);
+
+/* Instead of the greeting: refuse the connection with reply id (a 421 of the connection
+ * limits or the auth-failure throttle) and close. Call right after smtp_server_new. */
+void smtp_server_refuse(struct smtp_server *s, enum smtp_reply_id id);
+
+/* The authenticated user's own limits (policy), tighter or looser than the listener's:
+ * message size (checked against SIZE= at MAIL and during DATA) and recipients per message.
+ * 0 keeps the configured value. */
+void smtp_server_set_limits(struct smtp_server *s, size_t max_message_size,
+			    unsigned max_recipients);
 
 /* Takes all of in[0..len) and handles as much as it can. Feeding with len 0 resumes work
  * after the output was drained. */
@@ -208,7 +239,7 @@ const char *smtp_server_user(const struct smtp_server *s); /* NULL unless authen
 bool smtp_server_tls(const struct smtp_server *s);
 
 /* Refused commands since the last call, one line each for the log:
- * `command="MAIL FROM:<x>" reply="553 5.1.7 ..."` (commands truncated, control characters
+ * `command="MAIL FROM:<x>" reply="553 5.1.3 ..."` (commands truncated, control characters
  * replaced, AUTH data never included). Call smtp_server_rejections_done after logging. */
 struct slice smtp_server_rejections(const struct smtp_server *s);
 void smtp_server_rejections_done(struct smtp_server *s);

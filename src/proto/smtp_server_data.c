@@ -36,7 +36,7 @@ void srv_data_reset(struct smtp_server *s)
 static void keep(struct smtp_server *s, const uint8_t *p, size_t n)
 {
 	s->msg_size += n;
-	if (s->msg_size > s->cfg->max_message_size) {
+	if (s->msg_size > s->max_size) {
 		buf_free(&s->msg); /* refused at the end anyway: do not hold it */
 		return;
 	}
@@ -51,7 +51,7 @@ static void end_of_message(struct smtp_server *s)
 
 	s->cmd = s->chunked ? "BDAT" : "DATA";
 	s->cmd_len = 4;
-	if (s->msg_size > s->cfg->max_message_size)
+	if (s->msg_size > s->max_size)
 		refusal = SMTP_R_SIZE_EXCEEDED;
 	else if (s->long_line)
 		refusal = SMTP_R_DATA_LINE_TOO_LONG;
@@ -259,7 +259,7 @@ size_t srv_bdat_step(struct smtp_server *s, const uint8_t *p, size_t n)
 		srv_refuse(s, r, NULL);
 		return take;
 	}
-	if (s->msg_size > s->cfg->max_message_size) {
+	if (s->msg_size > s->max_size) {
 		srv_reset_transaction(s);
 		srv_refuse(s, SMTP_R_SIZE_EXCEEDED, NULL);
 		return take;

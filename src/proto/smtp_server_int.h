@@ -24,6 +24,8 @@ enum auth_step {
 
 struct smtp_server {
 	const struct smtp_server_config *cfg;
+	size_t max_size; /* cfg's, or the user's own (smtp_server_set_limits) */
+	unsigned max_rcpts;
 	enum smtp_state state;
 	bool tls;
 	bool trusted;

@@ -32,6 +32,8 @@ struct fixture {
 	char stored[4][16384]; /* their bytes */
 	size_t stored_len[4];
 	bool refuse_data;
+	const struct smtp_verdict *mail_verdict; /* the policy's answer to MAIL, if set */
+	const struct smtp_verdict *rcpt_verdict;
 };
 
 /* Answers every request the way a permissive adapter would; keeps stored messages. */
@@ -51,6 +53,14 @@ static void settle(struct fixture *f)
 			break;
 		case SMTP_REQ_DATA:
 			v.accept = !f->refuse_data;
+			break;
+		case SMTP_REQ_MAIL:
+			if (f->mail_verdict != NULL)
+				v = *f->mail_verdict;
+			break;
+		case SMTP_REQ_RCPT:
+			if (f->rcpt_verdict != NULL)
+				v = *f->rcpt_verdict;
 			break;
 		case SMTP_REQ_MESSAGE:
 			if (f->messages < 4) {
@@ -253,7 +263,7 @@ static void long_paths_and_bad_addresses_are_refused(void **state)
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "MAIL FROM:<%0300d@example.org>\r\n", 0);
 	assert_reply(feed(f, cmd), "501 5.5.4");
-	assert_reply(feed(f, "MAIL FROM:<not an address>\r\n"), "553 5.1.7 <not an address>");
+	assert_reply(feed(f, "MAIL FROM:<not an address>\r\n"), "553 5.1.3 <not an address>");
 	assert_reply(feed(f, "MAIL FROM:a@example.org\r\n"),
 		     "501 5.5.4 Syntax: MAIL FROM:<address>");
 	assert_reply(feed(f, "MAIL FROM:<j\xc3\xb6rg@example.org>\r\n"), "553 5.6.7");
@@ -478,6 +488,84 @@ static void too_many_errors_end_the_session(void **state)
 	finish(f);
 }
 
+/* The policy answers with table replies whose marks take its own arguments. */
+static void policy_replies_fill_their_marks(void **state)
+{
+	struct fixture *f = greeted();
+	struct smtp_verdict mail = { .accept = false, .reply = SMTP_R_SENDER_NOT_AUTHORIZED };
+	struct smtp_verdict rcpt = { .accept = true,
+				     .reply = SMTP_R_SUPPRESSED_ACCEPTED,
+				     .arg2 = "bounce" };
+	char long_arg[401], line[600];
+	const char *o, *end;
+
+	(void)state;
+	f->mail_verdict = &mail;
+	assert_reply(feed(f, "MAIL FROM:<a@b.example>\r\n"),
+		     "535 5.7.1 Authorization failed: address <a@b.example> not authorized\r\n");
+	f->mail_verdict = NULL;
+	assert_reply(feed(f, "MAIL FROM:<a@b.example>\r\n"), "250 2.1.0");
+	f->rcpt_verdict = &rcpt;
+	assert_reply(feed(f, "RCPT TO:<x@y.example>\r\n"),
+		     "250 2.1.5 <x@y.example> suppressed (bounce): accepted, will not be "
+		     "delivered\r\n");
+	rcpt = (struct smtp_verdict){
+		.accept = true, .reply = SMTP_R_SUPPRESSED_254, .arg = "app", .arg2 = "x@y.example"
+	};
+	assert_reply(feed(f, "RCPT TO:<x@y.example>\r\n"),
+		     "254 4.7.1 Suppression for user <app> to <x@y.example>\r\n");
+	/* arguments are cut so that the line stays within 512 octets */
+	memset(long_arg, 'z', 400);
+	long_arg[400] = '\0';
+	rcpt = (struct smtp_verdict){
+		.accept = false, .reply = SMTP_R_FROM_MISMATCH, .arg = long_arg, .arg2 = long_arg
+	};
+	o = feed(f, "RCPT TO:<x@y.example>\r\n");
+	assert_reply(o, "553 5.7.1 Sender address rejected: header From <zzz");
+	end = strstr(o, "\r\n");
+	assert_non_null(end);
+	assert_true(end - o + 2 <= 512);
+	snprintf(line, sizeof(line), "%.*s", (int)(end - o), o);
+	assert_non_null(strstr(line, "...> does not match envelope sender <zz"));
+	finish(f);
+}
+
+static void a_connection_can_be_refused_instead_of_greeted(void **state)
+{
+	struct smtp_server *s = smtp_server_new(&config, false, false);
+	struct slice o;
+
+	(void)state;
+	assert_non_null(s);
+	smtp_server_refuse(s, SMTP_R_TOO_MANY_CONNECTIONS);
+	o = smtp_server_output(s);
+	assert_int_equal(o.len, strlen("421 4.7.0 Too many connections, try again later\r\n"));
+	assert_memory_equal(o.data, "421 4.7.0 Too many connections, try again later\r\n", o.len);
+	assert_true(smtp_server_closed(s));
+	smtp_server_free(s);
+}
+
+static void a_users_own_limits_apply(void **state)
+{
+	struct fixture *f = greeted();
+
+	(void)state;
+	smtp_server_set_limits(f->s, 100, 1);
+	assert_reply(feed(f, "MAIL FROM:<a@b.example> SIZE=200\r\n"), "552 5.3.4");
+	assert_reply(feed(f, "MAIL FROM:<a@b.example> SIZE=50\r\n"), "250 2.1.0");
+	assert_reply(feed(f, "RCPT TO:<x@y.example>\r\n"), "250 2.1.5");
+	assert_reply(feed(f, "RCPT TO:<z@y.example>\r\n"), "452 4.5.3");
+	assert_reply(feed(f, "DATA\r\n"), "354");
+	assert_reply(feed(f,
+			  "Subject: x\r\n\r\n"
+			  "0123456789012345678901234567890123456789012345678901234567890123456789"
+			  "0123456789012345678901234567890123456789\r\n.\r\n"),
+		     "552 5.3.4");
+	smtp_server_set_limits(f->s, 0, 0); /* back to the listener's */
+	assert_reply(feed(f, "MAIL FROM:<a@b.example> SIZE=200\r\n"), "250 2.1.0");
+	finish(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +588,9 @@ int main(void)
 		cmocka_unit_test(refused_data_keeps_nothing),
 		cmocka_unit_test(rejections_are_logged_without_credentials),
 		cmocka_unit_test(too_many_errors_end_the_session),
+		cmocka_unit_test(policy_replies_fill_their_marks),
+		cmocka_unit_test(a_connection_can_be_refused_instead_of_greeted),
+		cmocka_unit_test(a_users_own_limits_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
