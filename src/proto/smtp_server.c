@@ -165,7 +165,7 @@ static void put_reply(struct smtp_server *s, int code, const char *enh, const ch
 			break;
 		}
 		buf_append(&s->out, text, (size_t)(mark - text));
-		for (; a[n] != '\0' && n < cap; n++)
+		for (; n < cap && a[n] != '\0'; n++)
 			buf_append_byte(&s->out,
 					((unsigned char)a[n] < 32 || a[n] == 127) ? '?' : a[n]);
 		if (a[n] != '\0')
@@ -651,33 +651,50 @@ static void handle_command(struct smtp_server *s, const char *line, size_t len)
 
 /* ---- command framing --------------------------------------------------------------------- */
 
+/* Inside an over-long command line, whose first CR or LF is at p[i] (i == n: not yet
+ * here): drops its bytes. The rules of a line that fits hold all the same: only CRLF ends
+ * it, a bare CR or LF closes the session, and so does a line past the cut-off, wherever the
+ * reads happened to split it. */
+static size_t discard_step(struct smtp_server *s, const uint8_t *p, size_t n, size_t i)
+{
+	s->cmd = "(over-long line)";
+	s->cmd_len = strlen(s->cmd);
+	if (i > SMTP_DISCARD_MAX - s->discarding) {
+		srv_refuse(s, SMTP_R_LINE_TOO_LONG_CLOSE, NULL);
+		return n;
+	}
+	s->discarding += i;
+	if (i == n)
+		return n;
+	if (p[i] == '\n' || (i + 1 < n && p[i + 1] != '\n')) {
+		srv_refuse(s, SMTP_R_BARE_CR_LF, NULL);
+		return n;
+	}
+	if (i + 1 == n)
+		return i; /* CR at the end: wait for its LF */
+	s->discarding = 0;
+	srv_refuse(s, SMTP_R_LINE_TOO_LONG, NULL);
+	return i + 2;
+}
+
 /* Handles one command line from p[0..n). Returns the bytes used, 0 when more are needed. */
 static size_t command_step(struct smtp_server *s, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
-	if (s->discarding > 0) {
-		/* Inside an over-long line: drop bytes up to its end. */
-		const uint8_t *lf = memchr(p, '\n', n);
-		if (lf == NULL) {
-			s->discarding += n;
-			if (s->discarding > SMTP_DISCARD_MAX)
-				srv_refuse(s, SMTP_R_LINE_TOO_LONG_CLOSE, NULL);
-			return n;
-		}
-		s->discarding = 0;
-		s->cmd = "(over-long line)";
-		s->cmd_len = strlen(s->cmd);
-		srv_refuse(s, SMTP_R_LINE_TOO_LONG, NULL);
-		return (size_t)(lf - p) + 1;
-	}
 	while (i < n && p[i] != '\r' && p[i] != '\n')
 		i++;
-	if (i == n) {
-		if (n >= SMTP_AUTH_LINE_MAX)
-			s->discarding = n;
-		return n >= SMTP_AUTH_LINE_MAX ? n : 0;
+	if (s->discarding > 0)
+		return discard_step(s, p, n, i);
+	if (i >= SMTP_AUTH_LINE_MAX) {
+		/* Too long for any command: drop it from here on, as if its first
+		 * SMTP_AUTH_LINE_MAX octets had come alone, so that the outcome does not depend
+		 * on how the bytes arrived. */
+		s->discarding = SMTP_AUTH_LINE_MAX;
+		return SMTP_AUTH_LINE_MAX;
 	}
+	if (i == n)
+		return 0;
 	s->cmd = (const char *)p;
 	s->cmd_len = i;
 	if (p[i] == '\n' || (i + 1 < n && p[i + 1] != '\n')) {
@@ -717,7 +734,8 @@ static void run(struct smtp_server *s)
 {
 	while (s->state != SMTP_ST_CLOSED && s->req.kind == SMTP_REQ_NONE &&
 	       s->out.len < OUT_HIGH) {
-		const uint8_t *p = s->in.data + s->in_pos;
+		/* no arithmetic on the NULL of a freed, empty buffer */
+		const uint8_t *p = s->in.len > 0 ? s->in.data + s->in_pos : NULL;
 		size_t n = s->in.len - s->in_pos, used;
 		enum smtp_state before = s->state;
 
