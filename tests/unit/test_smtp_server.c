@@ -255,6 +255,26 @@ static void overlong_lines_get_500_and_megabytes_are_cut_off(void **state)
 	finish(f);
 }
 
+/* A line too long to keep is dropped up to its CRLF: a bare LF inside it is no line end,
+ * so nothing after it can be taken as a command (smuggling through an over-long line). */
+static void an_overlong_line_ends_only_at_crlf(void **state)
+{
+	struct fixture *f = greeted();
+	size_t n = 20000;
+	char *big = malloc(n + 64);
+
+	(void)state;
+	memset(big, 'A', n);
+	memcpy(big + n, "\nMAIL FROM:<x@example.org>\r\n", 29);
+	feedn(f, big, 15000); /* split across reads, as a network would */
+	feedn(f, big + 15000, n - 15000 + 29);
+	assert_reply(f->out, "521 5.5.2 Error: bare CR or LF received");
+	assert_null(strstr(f->out, "250 2.1.0"));
+	assert_true(smtp_server_closed(f->s));
+	free(big);
+	finish(f);
+}
+
 static void long_paths_and_bad_addresses_are_refused(void **state)
 {
 	struct fixture *f = greeted();
@@ -575,6 +595,7 @@ int main(void)
 		cmocka_unit_test(smuggling_endings_never_split_a_message),
 		cmocka_unit_test(bare_lf_in_a_command_closes_with_521),
 		cmocka_unit_test(overlong_lines_get_500_and_megabytes_are_cut_off),
+		cmocka_unit_test(an_overlong_line_ends_only_at_crlf),
 		cmocka_unit_test(long_paths_and_bad_addresses_are_refused),
 		cmocka_unit_test(commands_out_of_order_get_503),
 		cmocka_unit_test(size_and_recipient_limits_hold),
