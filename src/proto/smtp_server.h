@@ -209,7 +209,7 @@ void smtp_server_set_limits(struct smtp_server *s, size_t max_message_size,
  * after the output was drained. */
 void smtp_server_feed(struct smtp_server *s, const uint8_t *in, size_t len);
 
-/* False while the session waits for an answer or has enough unread input buffered: the
+/* False when enough unread input or unsent output is buffered, or the session is closed: the
  * adapter should stop reading from the socket until it becomes true again. */
 bool smtp_server_wants_input(const struct smtp_server *s);
 

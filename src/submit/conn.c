@@ -165,6 +165,12 @@ static void on_written(uv_write_t *req, int status)
 		close_now(c, "write error");
 	else if (c->close_when_flushed && c->writes_pending == 0)
 		close_now(c, NULL);
+	else if (c->writes_pending == 0 && !c->closing && c->smtp != NULL) {
+		/* The session stops at a high-water mark of output; now that the client has taken
+		 * it, let it go on with pipelined commands it still holds. */
+		smtp_server_feed(c->smtp, NULL, 0);
+		drive(c);
+	}
 }
 
 static void send_bytes(struct conn *c, const uint8_t *p, size_t n)
@@ -174,6 +180,21 @@ static void send_bytes(struct conn *c, const uint8_t *p, size_t n)
 
 	if (n == 0 || c->closing)
 		return;
+	/* Mostly the socket takes it all at once: no request, no copy, no poll change. */
+	if (c->writes_pending == 0) {
+		int sent = uv_try_write((uv_stream_t *)&c->tcp,
+					&(uv_buf_t){ .base = (char *)p, .len = n }, 1);
+		if (sent > 0) {
+			c->bytes_out += (uint64_t)sent;
+			p += sent;
+			n -= (size_t)sent;
+		} else if (sent != UV_EAGAIN) {
+			close_now(c, "write error");
+			return;
+		}
+		if (n == 0)
+			return;
+	}
 	w = malloc(sizeof(*w) + n);
 	if (w == NULL) {
 		close_now(c, "out of memory");
@@ -526,6 +547,13 @@ static void drive(struct conn *c)
 	if (!c->waiting && (replied || smtp_server_in_message(c->smtp) != c->was_in_message))
 		restart_timer(c);
 	c->was_in_message = smtp_server_in_message(c->smtp);
+	/* The output went out at once: the session may hold pipelined commands it stopped at
+	 * when its output reached the high-water mark (each round takes up to that much). */
+	if (replied && c->writes_pending == 0 && !c->waiting) {
+		smtp_server_feed(c->smtp, NULL, 0);
+		if (smtp_server_output(c->smtp).len > 0 || smtp_server_pending(c->smtp) != NULL)
+			drive(c);
+	}
 }
 
 /* ---- reading ----------------------------------------------------------------------------- */

@@ -372,3 +372,21 @@ def test_full_disk_gets_452_and_recovers(tern_bin, tmp_path):
             srv.stop()
     finally:
         subprocess.run(["umount", "-l", str(mnt)])
+
+
+def test_deep_pipelining_does_not_stall(server):
+    """1,300 pipelined commands in one write: all answered at once, not after a timeout."""
+    s = socket.create_connection(("127.0.0.1", server.plain_port), timeout=10)
+    try:
+        s.recv(512)
+        s.sendall(b"EHLO client.test\r\n" + b"NOOP\r\n" * 1300)
+        got, t0 = b"", time.monotonic()
+        while got.count(b"250 2.0.0") < 1300 and time.monotonic() - t0 < 3:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert got.count(b"250 2.0.0") == 1300, got[-200:]
+        assert b"421" not in got
+    finally:
+        s.close()
