@@ -32,6 +32,12 @@ int cmd_user(int argc, char **argv);
 void user_usage(FILE *out);
 int cmd_queue(int argc, char **argv);
 void queue_usage(FILE *out);
+int cmd_sender(int argc, char **argv);
+void sender_usage(FILE *out);
+int cmd_suppress(int argc, char **argv);
+void suppress_usage(FILE *out);
+int cmd_limits(int argc, char **argv);
+void limits_usage(FILE *out);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */

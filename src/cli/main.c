@@ -15,6 +15,9 @@ static const struct cli_command commands[] = {
 	{ "serve", cmd_serve, serve_usage, "run the submission server" },
 	{ "user", cmd_user, user_usage, "manage SMTP credentials (add, list, delete, passwd)" },
 	{ "queue", cmd_queue, queue_usage, "show the messages in the spool (list, show)" },
+	{ "sender", cmd_sender, sender_usage, "approved senders of a user (add, list, remove)" },
+	{ "suppress", cmd_suppress, suppress_usage, "the suppression list (add, list, remove)" },
+	{ "limits", cmd_limits, limits_usage, "a user's own sending limits (set, show)" },
 };
 
 static void usage(FILE *out)

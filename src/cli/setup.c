@@ -127,7 +127,10 @@ bool setup_dev(void)
 		goto done;
 	}
 	store_password_generate(password);
-	if (store_user_add(st, "dev", password, strlen(password)) != 0) {
+	/* The development user may send as any address of example.org (RFC 2606), so the
+	 * examples work as printed; real senders are approved with 'tern sender add'. */
+	if (store_user_add(st, "dev", password, strlen(password)) != 0 ||
+	    store_sender_add(st, "dev", "@example.org") != 0) {
 		fprintf(stderr, "tern: cannot create the development user in %s\n", cfg.store_path);
 		goto done;
 	}
@@ -140,6 +143,7 @@ bool setup_dev(void)
 	       "SMTP credential (shown only now; 'tern user passwd dev' makes a new one):\n"
 	       "  user      dev\n"
 	       "  password  %s\n"
+	       "  may send as any address @example.org ('tern sender add dev ADDRESS' for more)\n"
 	       "\n"
 	       "Submit on 127.0.0.1:2587 (STARTTLS) or 127.0.0.1:2465 (TLS), e.g.\n"
 	       "  swaks --server 127.0.0.1:2587 --tls --auth-user dev --auth-password '%s' \\\n"
@@ -150,4 +154,18 @@ bool setup_dev(void)
 done:
 	store_close(st);
 	return ok;
+}
+
+struct store *setup_store(const char *path, struct tern_config *cfg, const char *who)
+{
+	struct store *st = NULL;
+	char err[600];
+
+	if (!setup_load(path, cfg))
+		return NULL;
+	if (store_open_sqlite(cfg->store_path, &st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", who, err);
+		return NULL;
+	}
+	return st;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "lib/config.h"
+#include "store/store.h"
 
 #define DEV_DIR	      "var"
 #define DEV_CONFIG    DEV_DIR "/tern.conf"
@@ -22,6 +23,10 @@ const char *setup_config_path(int *argc, char **argv);
 
 /* Loads the configuration; prints the problem and returns false on failure. */
 bool setup_load(const char *path, struct tern_config *cfg);
+
+/* Loads the configuration and opens the store it names; prints the problem (prefixed with
+ * `who`) and returns NULL on failure. */
+struct store *setup_store(const char *path, struct tern_config *cfg, const char *who);
 
 /* Creates ./var with everything in it unless it exists; prints what it made. */
 bool setup_dev(void);

@@ -1,5 +1,6 @@
 /*
- * user.c - `tern user`: SMTP credentials (add, list, delete, passwd).
+ * user.c - `tern user`: SMTP users and their credentials (add, list, show, suspend, resume,
+ * delete, passwd).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,11 +19,14 @@ void user_usage(FILE *out)
 		"usage: tern user add NAME [--password-stdin] [-c FILE]\n"
 		"       tern user passwd NAME [--password-stdin] [-c FILE]\n"
 		"       tern user list [-c FILE]\n"
+		"       tern user show NAME [-c FILE]\n"
+		"       tern user suspend|resume NAME [-c FILE]\n"
 		"       tern user delete NAME [-c FILE]\n"
 		"\n"
-		"Manages the SMTP credentials applications use to submit mail. 'add' and\n"
-		"'passwd' print a generated password (shown only once) unless --password-stdin\n"
-		"reads one from the first line of standard input.\n");
+		"Manages the SMTP users applications submit mail as. 'add' and 'passwd' print a\n"
+		"generated password (shown only once) unless --password-stdin reads one from\n"
+		"the first line of standard input. A suspended user can still log in, and MAIL\n"
+		"gets '554 5.7.1 Account suspended', so the application learns why.\n");
 }
 
 static int print_user(const struct store_user *u, void *ctx)
@@ -105,7 +109,8 @@ int cmd_user(int argc, char **argv)
 		name = argv[2];
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "list") && strcmp(verb, "delete") &&
-	    strcmp(verb, "passwd")) {
+	    strcmp(verb, "passwd") && strcmp(verb, "show") && strcmp(verb, "suspend") &&
+	    strcmp(verb, "resume")) {
 		fprintf(stderr, "tern user: unknown action '%s'\n", verb);
 		user_usage(stderr);
 		return CLI_USAGE;
@@ -120,6 +125,16 @@ int cmd_user(int argc, char **argv)
 	if (strcmp(verb, "list") == 0) {
 		printf("%-32s %-9s %-11s %s\n", "USER", "STATE", "CREDENTIALS", "CREATED");
 		r = store_user_list(st, print_user, NULL);
+	} else if (strcmp(verb, "show") == 0) {
+		struct store_user u;
+		if ((r = store_user_get(st, name, &u)) == 0) {
+			printf("%-32s %-9s %-11s %s\n", "USER", "STATE", "CREDENTIALS", "CREATED");
+			print_user(&u, NULL);
+		}
+	} else if (strcmp(verb, "suspend") == 0 || strcmp(verb, "resume") == 0) {
+		bool on = strcmp(verb, "resume") == 0;
+		if ((r = store_user_set_enabled(st, name, on)) == 0)
+			printf("user %s %s\n", name, on ? "resumed" : "suspended");
 	} else if (strcmp(verb, "delete") == 0) {
 		r = store_user_delete(st, name);
 		if (r == 0)

@@ -14,7 +14,7 @@
 
 #include "lib/config.h"
 
-enum key_type { K_STRING, K_PATH, K_UINT, K_SIZE, K_BOOL, K_LOGLEVEL, K_NETWORKS };
+enum key_type { K_STRING, K_PATH, K_UINT, K_SIZE, K_BOOL, K_LOGLEVEL, K_NETWORKS, K_SUPPRESS };
 
 struct key {
 	const char *section;
@@ -45,6 +45,18 @@ static const struct key keys[] = {
 	{ "submission", "min_data_rate", K_UINT, F(min_data_rate), 0, 1u << 30 },
 	{ "submission", "allow_plaintext_auth", K_BOOL, F(allow_plaintext_auth), 0, 1 },
 	{ "submission", "require_tls", K_BOOL, F(require_tls), 0, 1 },
+	{ "limits", "per_minute", K_UINT, F(per_minute), 0, 100000000 },
+	{ "limits", "per_hour", K_UINT, F(per_hour), 0, 100000000 },
+	{ "limits", "per_day", K_UINT, F(per_day), 0, 1000000000 },
+	{ "limits", "domain_per_hour", K_UINT, F(domain_per_hour), 0, 100000000 },
+	{ "limits", "max_connections_per_ip", K_UINT, F(max_connections_per_ip), 0, 1000000 },
+	{ "limits", "auth_failures_per_ip", K_UINT, F(auth_failures_per_ip), 0, 1000000 },
+	{ "limits", "auth_failure_window", K_UINT, F(auth_failure_window), 1, 86400 },
+	{ "policy", "allow_multiple_from", K_BOOL, F(allow_multiple_from), 0, 1 },
+	{ "policy", "suppression_reply", K_SUPPRESS, F(suppression_reply), 0, 0 },
+	{ "policy", "trusted_user", K_STRING, F(trusted_user), 0, 0 },
+	{ "policy", "max_hops", K_UINT, F(max_hops), 1, 1000 },
+	{ "policy", "max_header_size", K_SIZE, F(max_header_size), 1024, 64 << 20 },
 	{ "store", "path", K_PATH, F(store_path), 0, 0 },
 	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
 	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },
@@ -71,13 +83,18 @@ void config_defaults(struct tern_config *c)
 	c->max_connections = 10000;
 	c->shutdown_grace = 30;
 	c->max_message_size = 25 * 1024 * 1024;
-	c->max_recipients = 100;
+	c->max_recipients = 50;
 	c->max_errors = 20;
 	c->max_auth_failures = 3;
 	c->command_timeout = 300; /* RFC 5321 4.5.3.2.7: at least 5 minutes */
 	c->data_timeout = 180;	  /* RFC 5321 4.5.3.2.5: 3 minutes per data block */
 	c->min_data_rate = 256;
 	c->spool_reserve = 64 * 1024 * 1024;
+	c->max_connections_per_ip = 100;
+	c->auth_failures_per_ip = 20;
+	c->auth_failure_window = 600;
+	c->max_hops = 50;
+	c->max_header_size = 256 * 1024;
 }
 
 struct parse_ctx {
@@ -250,6 +267,16 @@ static int set_key(struct parse_ctx *p, const struct key *k, const char *v)
 		return 1;
 	case K_NETWORKS:
 		return set_networks(p, v);
+	case K_SUPPRESS:
+		if (strcasecmp(v, "accept") == 0)
+			*(enum suppression_reply *)field = SUPPRESS_REPLY_ACCEPT;
+		else if (strcmp(v, "254") == 0)
+			*(enum suppression_reply *)field = SUPPRESS_REPLY_254;
+		else if (strcasecmp(v, "reject") == 0)
+			*(enum suppression_reply *)field = SUPPRESS_REPLY_REJECT;
+		else
+			return fail(p, "%s: '%s' is not one of accept, 254, reject", k->name, v);
+		return 1;
 	}
 	return 0;
 }

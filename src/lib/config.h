@@ -22,6 +22,8 @@
 
 enum listener_tls { LISTEN_PLAIN = 0, LISTEN_STARTTLS, LISTEN_IMPLICIT_TLS };
 enum listener_proxy { PROXY_OFF = 0, PROXY_V1, PROXY_V2 };
+/* What RCPT answers for a suppressed recipient. */
+enum suppression_reply { SUPPRESS_REPLY_ACCEPT = 0, SUPPRESS_REPLY_254, SUPPRESS_REPLY_REJECT };
 
 struct listener_config {
 	char name[32];
@@ -63,6 +65,20 @@ struct tern_config {
 	unsigned min_data_rate;	  /* octets per second during DATA, 0 for none */
 	bool allow_plaintext_auth;
 	bool require_tls;
+	/* [limits]: server defaults, each overridable per user in the store; 0 is no limit */
+	unsigned per_minute; /* messages per user */
+	unsigned per_hour;
+	unsigned per_day;
+	unsigned domain_per_hour;	 /* messages per user and sending domain */
+	unsigned max_connections_per_ip; /* sessions at once from one client address */
+	unsigned auth_failures_per_ip;	 /* failed AUTH from one address before it is refused */
+	unsigned auth_failure_window;	 /* seconds such failures are remembered */
+	/* [policy] */
+	bool allow_multiple_from;
+	enum suppression_reply suppression_reply;
+	char trusted_user[65]; /* whom trusted_networks clients send as; "" none */
+	unsigned max_hops;     /* Received fields before a message is taken for a loop */
+	uint64_t max_header_size;
 	/* [store], [spool] */
 	char store_path[CONFIG_PATH_MAX];
 	char spool_path[CONFIG_PATH_MAX];

@@ -1,6 +1,7 @@
 /*
- * store.h - tern's persistent state behind one interface: users and their SMTP credentials
- * (later: approved senders, suppression, limits), with SQLite and (later) PostgreSQL backends.
+ * store.h - tern's persistent state behind one interface: users and their SMTP credentials,
+ * approved senders, the suppression list, per-user limits and usage counters, with SQLite and
+ * (later) PostgreSQL backends.
  *
  * Promises:
  * - Passwords are never stored: each credential is an argon2id hash (libsodium). A user may hold
@@ -35,7 +36,7 @@ struct store;
 
 struct store_user {
 	char name[STORE_NAME_MAX + 1];
-	bool enabled;	    /* false: suspended, every check fails */
+	bool enabled;	    /* false: suspended: may log in, may not send */
 	int64_t created;    /* unix seconds */
 	size_t credentials; /* how many passwords work for this user */
 };
@@ -78,9 +79,10 @@ int store_user_set_enabled(struct store *st, const char *name, bool enabled); /*
 int store_user_list(struct store *st, int (*cb)(const struct store_user *u, void *ctx), void *ctx);
 int store_user_get(struct store *st, const char *name, struct store_user *out); /* -ENOENT */
 
-/* Checks a password: *ok is true when the user exists, is enabled and one of its credentials
- * matches. An unknown or badly formed name, a suspended user, a user without credentials and a
- * wrong password all cost one argon2id verification (against a dummy hash made at open when
+/* Checks a password: *ok is true when the user exists and one of its credentials matches. A
+ * suspended user passes too (the server then refuses MAIL with "554 5.7.1 Account suspended",
+ * so the application learns why). An unknown or badly formed name, a user without credentials
+ * and a wrong password all cost one argon2id verification (against a dummy hash made at open when
  * there is nothing real to verify); a user with n credentials costs up to n. Returns 0, or
  * -errno when the database cannot be read (then *ok is false). */
 int store_auth_check(struct store *st, const char *name, const uint8_t *password,
@@ -90,6 +92,118 @@ int store_auth_check(struct store *st, const char *name, const uint8_t *password
  * 144 bits), NUL-terminated. */
 void store_password_generate(char out[STORE_PASSWORD_LEN + 1]);
 
+/* ---- approved senders ---------------------------------------------------------------------
+ * Whom a user may send as: whole addresses ("news@example.com") or whole domains
+ * ("@example.com"). Stored and compared in lower case (ASCII letters only: non-ASCII octets of
+ * SMTPUTF8 addresses are compared exactly). A domain entry covers that domain only, not its
+ * subdomains. */
+
+#define STORE_ADDR_MAX 320 /* octets of an address or "@domain", NUL not counted */
+
+/* -EINVAL for something that is neither "local@domain" nor "@domain" (the caller checks full
+ * syntax with the address parser; this checks shape and length), -ENOENT for an unknown user,
+ * -EEXIST when already approved. */
+int store_sender_add(struct store *st, const char *user, const char *sender);
+int store_sender_remove(struct store *st, const char *user, const char *sender); /* -ENOENT */
+/* In sorted order; no lock held during cb; non-zero from cb stops and is returned. */
+int store_sender_list(struct store *st, const char *user, int (*cb)(const char *sender, void *ctx),
+		      void *ctx);
+/* *ok: address (a full "local@domain") is approved for user, itself or by its domain. */
+int store_sender_allowed(struct store *st, const char *user, const char *address, bool *ok);
+
+/* ---- suppression list ----------------------------------------------------------------------
+ * Recipients that are accepted but never delivered to. One list for the whole installation,
+ * keyed by the lower-cased address. Lookups are one indexed read: constant in practice and
+ * logarithmic at worst, whatever the list's size. */
+
+enum store_suppress_reason {
+	STORE_SUPPRESS_MANUAL = 0,
+	STORE_SUPPRESS_BOUNCE,
+	STORE_SUPPRESS_COMPLAINT,
+	STORE_SUPPRESS_UNSUBSCRIBE,
+};
+#define STORE_SUPPRESS_SOURCE_MAX 200
+
+struct store_suppression {
+	char address[STORE_ADDR_MAX + 1];
+	enum store_suppress_reason reason;
+	char source[STORE_SUPPRESS_SOURCE_MAX + 1]; /* who or what added it: "cli", a queue id */
+	int64_t created;			    /* unix seconds */
+	int64_t expires;			    /* unix seconds, 0 = never */
+};
+
+/* "manual", "bounce", "complaint", "unsubscribe"; parse returns -1 for anything else. */
+const char *store_suppress_reason_name(enum store_suppress_reason r);
+int store_suppress_reason_parse(const char *name);
+
+/* Adds or replaces (same address: the new entry wins). -EINVAL for an empty or overlong
+ * address or a bad reason. */
+int store_suppress_add(struct store *st, const struct store_suppression *e);
+/* Many at once in one transaction (import): all or nothing. */
+int store_suppress_add_many(struct store *st, const struct store_suppression *v, size_t n);
+int store_suppress_remove(struct store *st, const char *address); /* -ENOENT */
+/* The live entry for address at time now (expired entries do not count): 0 and *out filled,
+ * or -ENOENT. out may be NULL. */
+int store_suppress_get(struct store *st, const char *address, int64_t now,
+		       struct store_suppression *out);
+
+struct store_suppress_filter {
+	int reason;    /* -1: any */
+	int64_t since; /* created >= since; 0: no bound */
+	int64_t until; /* created < until; 0: no bound */
+	bool include_expired;
+	int64_t now; /* for deciding expiry */
+};
+/* Entries in address order, in chunks, with no lock held during cb (cb may call the store);
+ * non-zero from cb stops and is returned. */
+int store_suppress_list(struct store *st, const struct store_suppress_filter *f,
+			int (*cb)(const struct store_suppression *e, void *ctx), void *ctx);
+int store_suppress_count(struct store *st, int64_t now, size_t *out); /* live entries */
+
+/* ---- per-user limits -----------------------------------------------------------------------
+ * Overrides of the server's defaults. STORE_LIMIT_DEFAULT: use the server's; 0: no limit. */
+
+#define STORE_LIMIT_DEFAULT (-1)
+
+struct store_limits {
+	int64_t per_minute;	  /* messages */
+	int64_t per_hour;	  /* messages */
+	int64_t per_day;	  /* messages */
+	int64_t domain_per_hour;  /* messages per sending domain */
+	int64_t max_recipients;	  /* per message */
+	int64_t max_message_size; /* bytes */
+};
+
+/* A user without overrides gets every field STORE_LIMIT_DEFAULT. -ENOENT unknown user. */
+int store_limits_get(struct store *st, const char *user, struct store_limits *out);
+/* Replaces all six values (read, change, write back). -EINVAL for a value below -1. */
+int store_limits_set(struct store *st, const char *user, const struct store_limits *in);
+
+/* ---- usage counters ------------------------------------------------------------------------
+ * Messages accepted per user (domain "") and per user and sending domain, in one-minute
+ * buckets (unix minute = seconds / 60). The server counts in memory, exactly, and writes the
+ * counts here every second or so, so that `tern limits show` in another process sees them and
+ * a restart does not reset a day's quota. */
+
+struct store_usage {
+	const char *user;
+	const char *domain; /* "" for the user's total */
+	int64_t minute;
+	uint32_t count; /* added to what is stored */
+};
+
+/* Adds every delta in one transaction. */
+int store_usage_add(struct store *st, const struct store_usage *v, size_t n);
+/* The sum for user (and domain, "" for the total) over minutes [from, to). */
+int store_usage_sum(struct store *st, const char *user, const char *domain, int64_t from,
+		    int64_t to, uint64_t *out);
+/* Every stored bucket with minute >= since (for the server's start); cb's usage is valid
+ * only during the call. */
+int store_usage_load(struct store *st, int64_t since,
+		     int (*cb)(const struct store_usage *u, void *ctx), void *ctx);
+/* Forgets buckets older than `before`. */
+int store_usage_prune(struct store *st, int64_t before);
+
 /* ---- for backends only ------------------------------------------------------------------- */
 
 /* What store_auth_check needs from a backend: the user's state and encoded hashes. */
@@ -98,6 +212,32 @@ struct store_secrets {
 	bool enabled;
 	size_t count; /* hashes filled in, at most STORE_CREDENTIALS_MAX */
 	char hash[STORE_CREDENTIALS_MAX][STORE_HASH_MAX];
+};
+
+/* A backend's policy operations (approved senders, suppression, limits, usage). The public
+ * functions have checked and lower-cased addresses; `domain` of sender_allowed is "@domain". */
+struct store_policy_ops {
+	int (*sender_add)(struct store *st, const char *user, const char *sender);
+	int (*sender_remove)(struct store *st, const char *user, const char *sender);
+	int (*sender_list)(struct store *st, const char *user,
+			   int (*cb)(const char *sender, void *ctx), void *ctx);
+	int (*sender_allowed)(struct store *st, const char *user, const char *address,
+			      const char *domain, bool *ok);
+	int (*suppress_put)(struct store *st, const struct store_suppression *v, size_t n);
+	int (*suppress_remove)(struct store *st, const char *address);
+	int (*suppress_get)(struct store *st, const char *address, int64_t now,
+			    struct store_suppression *out);
+	int (*suppress_list)(struct store *st, const struct store_suppress_filter *f,
+			     int (*cb)(const struct store_suppression *e, void *ctx), void *ctx);
+	int (*suppress_count)(struct store *st, int64_t now, size_t *out);
+	int (*limits_get)(struct store *st, const char *user, struct store_limits *out);
+	int (*limits_set)(struct store *st, const char *user, const struct store_limits *in);
+	int (*usage_add)(struct store *st, const struct store_usage *v, size_t n);
+	int (*usage_sum)(struct store *st, const char *user, const char *domain, int64_t from,
+			 int64_t to, uint64_t *out);
+	int (*usage_load)(struct store *st, int64_t since,
+			  int (*cb)(const struct store_usage *u, void *ctx), void *ctx);
+	int (*usage_prune)(struct store *st, int64_t before);
 };
 
 /* A backend's operations. The public functions have already checked names and ids and turned
@@ -118,6 +258,7 @@ struct store_ops {
 	int (*user_list)(struct store *st, int (*cb)(const struct store_user *u, void *ctx),
 			 void *ctx);
 	int (*auth_lookup)(struct store *st, const char *name, struct store_secrets *out);
+	const struct store_policy_ops *policy;
 };
 
 /* The head of every backend's own struct (its first member), so a backend turns a struct store *

@@ -1,5 +1,6 @@
 /*
- * store_sqlite.c - the store (store.h) on one SQLite database: users and their SMTP credentials.
+ * store_sqlite.c - the store (store.h) on one SQLite database: users and their SMTP credentials
+ * (approved senders, suppression, limits and usage are in store_sqlite_policy.c).
  *
  * Two halves. The first is backend-independent and moves to store.c when the PostgreSQL backend
  * arrives: argument checks, argon2id hashing, the timing-equal password check, generated
@@ -16,6 +17,7 @@
 #include "lib/fs.h"
 #include "lib/log.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -228,7 +230,7 @@ int store_auth_check(struct store *st, const char *name, const uint8_t *password
 	 * return, so that it costs the same. */
 	if (store_name_valid(name) && (rc = st->ops->auth_lookup(st, name, &sec)) < 0)
 		goto done;
-	if (!sec.found || !sec.enabled || sec.count == 0) {
+	if (!sec.found || sec.count == 0) {
 		/* Only for the time it takes: even a match on the dummy is refused. */
 		if (crypto_pwhash_str_verify(st->dummy_hash, pw, password_len) == 0)
 			*ok = false;
@@ -258,27 +260,10 @@ static const char *const migrations[] = {
 	" hash TEXT NOT NULL,"
 	" created INTEGER NOT NULL);"
 	"CREATE INDEX credentials_by_user ON credentials(user_id);",
+	/* 2: approved senders, the suppression list, per-user limits, usage counts. */
+	SQLITE_POLICY_SCHEMA,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-enum stmt {
-	S_BEGIN,
-	S_COMMIT,
-	S_ROLLBACK,
-	S_USER_ID,
-	S_USER_INSERT,
-	S_USER_DELETE,
-	S_USER_ENABLE,
-	S_USER_GET,
-	S_USER_LIST,
-	S_CRED_INSERT,
-	S_CRED_COUNT,
-	S_CRED_CLEAR,
-	S_CRED_DELETE,
-	S_CRED_LIST,
-	S_AUTH,
-	S_COUNT
-};
 
 #define USER_COLUMNS                                                                               \
 	"SELECT name, enabled, created,"                                                           \
@@ -305,108 +290,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		   " WHERE u.name = ?1 ORDER BY c.id LIMIT ?2",
 };
 
-struct sqlite_store {
-	struct store base; /* first: a struct store * is a struct sqlite_store * */
-	pthread_mutex_t lock;
-	bool lock_made;
-	sqlite3 *db;
-	sqlite3_stmt *stmt[S_COUNT];
-};
-
 /* Binding short text with SQLITE_STATIC or an integer to an index the statement has cannot
  * fail, so the binds below are not checked; a step reports anything that went wrong. */
-
-static struct sqlite_store *backend(struct store *st)
-{
-	return (struct sqlite_store *)st;
-}
-
-static void lock(struct sqlite_store *s)
-{
-	pthread_mutex_lock(&s->lock);
-}
-
-static void unlock(struct sqlite_store *s)
-{
-	pthread_mutex_unlock(&s->lock);
-}
-
-static int errno_of(int rc)
-{
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-		return -EEXIST;
-	}
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return -EBUSY;
-	case SQLITE_NOMEM:
-		return -ENOMEM;
-	case SQLITE_FULL:
-		return -ENOSPC;
-	case SQLITE_READONLY:
-		return -EROFS;
-	case SQLITE_PERM:
-	case SQLITE_AUTH:
-		return -EACCES;
-	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-	case SQLITE_TOOBIG:
-		return -EINVAL;
-	default:
-		return -EIO;
-	}
-}
-
-/* Runs a statement that returns no rows and leaves it ready for the next use. */
-static int run(sqlite3_stmt *q)
-{
-	int rc = sqlite3_step(q);
-
-	sqlite3_reset(q);
-	return rc == SQLITE_DONE ? 0 : errno_of(rc);
-}
-
-/* Steps a statement that returns one integer. Returns 0, -ENOENT for no row, or -errno. */
-static int run_int64(sqlite3_stmt *q, int64_t *out)
-{
-	int rc = sqlite3_step(q);
-
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int64(q, 0);
-		rc = 0;
-	} else {
-		rc = rc == SQLITE_DONE ? -ENOENT : errno_of(rc);
-	}
-	sqlite3_reset(q);
-	return rc;
-}
-
-static int user_id(struct sqlite_store *s, const char *name, int64_t *id)
-{
-	sqlite3_stmt *q = s->stmt[S_USER_ID];
-
-	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-	return run_int64(q, id);
-}
-
-/* Ends the transaction begun by run(S_BEGIN): commits when rc says all went well, otherwise
- * (or when the commit fails) rolls back. Returns rc or the commit's error. */
-static int64_t finish(struct sqlite_store *s, int64_t rc)
-{
-	if (rc >= 0) {
-		int c = run(s->stmt[S_COMMIT]);
-		if (c == 0)
-			return rc;
-		rc = c;
-	}
-	/* Some errors roll the transaction back by themselves; ROLLBACK would then fail. */
-	if (!sqlite3_get_autocommit(s->db))
-		(void)run(s->stmt[S_ROLLBACK]);
-	return rc;
-}
 
 /* Inside a transaction: returns the new credential's id or -errno. */
 static int64_t insert_credential(struct sqlite_store *s, int64_t uid, const char *hash, int64_t now)
@@ -537,22 +422,6 @@ static int sq_credential_delete(struct store *st, const char *name, int64_t id)
 	rc = change_user(s, q);
 	unlock(s);
 	return rc;
-}
-
-/* Makes room for one more element in a growing array. */
-static bool grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return true;
-	ncap = *cap ? *cap * 2 : 16;
-	if ((p = realloc(*v, ncap * size)) == NULL)
-		return false;
-	*v = p;
-	*cap = ncap;
-	return true;
 }
 
 static int sq_credential_list(struct store *st, const char *name,
@@ -687,6 +556,7 @@ static void sq_close(struct store *st)
 
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	sq_policy_finalize(s);
 	sqlite3_close(s->db);
 	if (s->lock_made)
 		pthread_mutex_destroy(&s->lock);
@@ -706,6 +576,7 @@ static const struct store_ops sqlite_ops = {
 	.user_get = sq_user_get,
 	.user_list = sq_user_list,
 	.auth_lookup = sq_auth_lookup,
+	.policy = &sqlite_policy_ops,
 };
 
 /* ---- opening: the file, the connection's settings, the schema ---------------------------- */
@@ -908,6 +779,10 @@ int store_open_sqlite(const char *path, struct store **out, char *err, size_t er
 			db_fail(s, path, "read", err, errlen);
 			goto done;
 		}
+	}
+	if (sq_policy_prepare(s) != SQLITE_OK) {
+		db_fail(s, path, "read", err, errlen);
+		goto done;
 	}
 	if (store_init(&s->base, &sqlite_ops, err, errlen) < 0)
 		goto done;

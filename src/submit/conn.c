@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 
+#include "policy/policy.h"
 #include "proto/proxy.h"
 #include "proto/rfc5322.h"
 #include "submit/submit_int.h"
@@ -42,7 +43,9 @@ struct conn {
 	bool waiting; /* a work item will answer the pending request */
 	bool tls_logged;
 	bool was_in_message;
-	bool awaiting_proxy; /* the PROXY header comes before SMTP */
+	bool awaiting_proxy;	/* the PROXY header comes before SMTP */
+	bool ip_counted;	/* policy_connect admitted it: policy_disconnect at the end */
+	struct policy_txn *txn; /* made at the first MAIL: idle sessions stay small */
 	int handles_open;
 	int work_pending;
 	int writes_pending;
@@ -99,6 +102,11 @@ static void maybe_free(struct conn *c)
 		srv->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->txn != NULL)
+		policy_txn_end(srv->policy, c->txn);
+	free(c->txn);
+	if (c->ip_counted)
+		policy_disconnect(srv->policy, c->peer);
 	smtp_server_free(c->smtp);
 	tls_session_free(c->tls);
 	buf_free(&c->plain);
@@ -287,6 +295,16 @@ static void auth_work(uv_work_t *req)
 	j->rc = store_auth_check(j->store, j->user, j->password, j->password_len, &j->ok);
 }
 
+/* The user's own size and recipient limits hold from the moment the user is known. */
+static void apply_user_limits(struct conn *c, const char *user)
+{
+	size_t size;
+	unsigned rcpts;
+
+	policy_session_limits(c->srv->policy, &c->gen->cfg, user, &size, &rcpts);
+	smtp_server_set_limits(c->smtp, size, rcpts);
+}
+
 static void auth_done(uv_work_t *req, int status)
 {
 	struct auth_job *j = req->data;
@@ -303,6 +321,10 @@ static void auth_done(uv_work_t *req, int status)
 			  ok				? "ok"
 			  : (status != 0 || j->rc != 0) ? "error"
 							: "failed");
+		if (status == 0 && j->rc == 0 && !ok)
+			policy_auth_failed(c->srv->policy, &c->gen->cfg, c->peer);
+		if (ok) /* before the answer: the session may go on to a pipelined MAIL */
+			apply_user_limits(c, j->user);
 		if (status != 0 || j->rc != 0)
 			answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
 		else
@@ -353,6 +375,12 @@ static void store_done(struct commit_waiter *w, int rc)
 
 	c->work_pending--;
 	c->waiting = false;
+	if (c->txn != NULL) {
+		if (ok)
+			policy_accepted(c->srv->policy, c->txn);
+		else
+			policy_txn_end(c->srv->policy, c->txn);
+	}
 	if (ok)
 		log_event(c->srv->log, LOG_INFO, "queued",
 			  "session=%s queue_id=%s size=%zu rcpts=%zu%s", c->id, j->id, j->size,
@@ -431,11 +459,12 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	if (j == NULL || rcpts == NULL || !add_trace_fields(c, r, &msg, now, &id_at))
 		goto fail;
 	env.id_slot = msg.data + id_at;
+	/* Suppressed recipients were accepted, and are never delivered to. */
 	for (size_t i = 0; i < r->rcpt_count; i++)
-		rcpts[i] = r->rcpts[i].text;
+		if (c->txn == NULL || !policy_is_suppressed(c->txn, r->rcpts[i].text))
+			rcpts[env.rcpt_count++] = r->rcpts[i].text;
 	env.mail_from = r->mail_from->text;
 	env.rcpts = rcpts;
-	env.rcpt_count = r->rcpt_count;
 	env.user = smtp_server_user(c->smtp) ? smtp_server_user(c->smtp) : "";
 	env.client = c->peer;
 	env.helo = smtp_server_helo(c->smtp);
@@ -447,7 +476,7 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 		goto fail;
 	j->c = c;
 	j->size = msg.len;
-	j->rcpts = r->rcpt_count;
+	j->rcpts = env.rcpt_count;
 	j->w.done = store_done;
 	committer_wait(&c->srv->commit, &j->w);
 	c->work_pending++;
@@ -474,6 +503,30 @@ static bool start_tls(struct conn *c)
 }
 
 /* Answers what can be answered now, sends the output, and sets reading and the timer. */
+/* The sender policy of MAIL: whose policy applies, and whether it allows this message now. */
+static void check_mail(struct conn *c, const struct smtp_request *r)
+{
+	const char *user = policy_user(&c->gen->cfg, smtp_server_user(c->smtp), c->trusted);
+	struct smtp_verdict v;
+
+	if (c->txn == NULL && (c->txn = calloc(1, sizeof(*c->txn))) == NULL) {
+		answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
+		return;
+	}
+	if (policy_mail(c->srv->policy, &c->gen->cfg, c->txn, user, r->address, &v) && user != NULL)
+		smtp_server_set_limits(c->smtp, (size_t)c->txn->lim.max_message_size,
+				       (unsigned)c->txn->lim.max_recipients);
+	smtp_server_answer(c->smtp, &v);
+}
+
+static void check_rcpt(struct conn *c, const struct smtp_request *r)
+{
+	struct smtp_verdict v;
+
+	policy_rcpt(c->srv->policy, &c->gen->cfg, c->txn, r->address, &v);
+	smtp_server_answer(c->smtp, &v);
+}
+
 static void drive(struct conn *c)
 {
 	const struct smtp_request *r;
@@ -494,8 +547,10 @@ static void drive(struct conn *c)
 			start_auth(c, r);
 			break;
 		case SMTP_REQ_MAIL:
+			check_mail(c, r);
+			break;
 		case SMTP_REQ_RCPT:
-			answer(c, true, SMTP_R_NONE, NULL);
+			check_rcpt(c, r);
 			break;
 		case SMTP_REQ_DATA:
 			if (!spool_space_ok(c->srv->spool, c->gen->cfg.spool_reserve)) {
@@ -518,6 +573,10 @@ static void drive(struct conn *c)
 	}
 	if (c->closing)
 		return;
+	/* RSET, a new EHLO or a refused message ended the transaction: its quota place goes. */
+	if (c->txn != NULL && c->txn->reserved && !c->waiting &&
+	    smtp_server_state(c->smtp) < SMTP_ST_MAIL)
+		policy_txn_end(c->srv->policy, c->txn);
 	rej = smtp_server_rejections(c->smtp);
 	for (size_t i = 0; i < rej.len;) {
 		const uint8_t *nl = memchr(rej.data + i, '\n', rej.len - i);
@@ -725,12 +784,26 @@ static bool start_session(struct conn *c)
 {
 	const struct listener *l = c->listener;
 	bool implicit = l->conf.tls == LISTEN_IMPLICIT_TLS;
+	enum smtp_reply_id refusal;
 
 	c->smtp = smtp_server_new(&c->gen->smtp[l->conf.tls == LISTEN_PLAIN ? 1 : 0], implicit,
 				  c->trusted);
 	if (c->smtp == NULL || (implicit && !start_tls(c))) {
 		close_now(c, "out of memory");
 		return false;
+	}
+	/* Limits per client address, now that the real address is known (after PROXY). */
+	refusal = policy_connect(c->srv->policy, &c->gen->cfg, c->peer, c->srv->conn_count);
+	if (refusal != SMTP_R_NONE) {
+		smtp_server_refuse(c->smtp, refusal);
+		c->close_reason = refusal == SMTP_R_TOO_MANY_CONNECTIONS ? "too many connections"
+									 : "auth throttle";
+		log_event(c->srv->log, LOG_WARN, "refused", "session=%s client=%s reason=\"%s\"",
+			  c->id, c->peer, c->close_reason);
+	} else {
+		c->ip_counted = true;
+		if (c->trusted)
+			apply_user_limits(c, policy_user(&c->gen->cfg, NULL, true));
 	}
 	drive(c);
 	restart_timer(c);

@@ -74,8 +74,17 @@ static void finish(struct server *srv)
 	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
+	uv_close((uv_handle_t *)&srv->usage_timer, on_handle_closed);
+	policy_flush(srv->policy);
 	committer_stop(&srv->commit);
 	log_event(srv->log, LOG_INFO, "stopped", "%s", "");
+}
+
+static void on_usage_timer(uv_timer_t *t)
+{
+	struct server *srv = t->data;
+
+	policy_flush(srv->policy);
 }
 
 void server_conn_gone(struct server *srv)
@@ -230,11 +239,19 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 		log_event(log, LOG_ERROR, "spool", "error=\"%s\"", err);
 		goto done;
 	}
+	if ((srv->policy = policy_new(srv->store, log, NULL, NULL)) == NULL)
+		goto done;
 	if ((r = committer_start(&srv->commit, &srv->loop, srv->spool)) != 0) {
 		log_event(log, LOG_ERROR, "spool", "error=\"cannot start the flusher: %s\"",
 			  uv_strerror(r));
 		goto done;
 	}
+	if ((r = policy_load(srv->policy)) < 0)
+		log_event(log, LOG_WARN, "usage_load",
+			  "error=\"%s\" hint=\"quotas start from zero\"", strerror(-r));
+	uv_timer_init(&srv->loop, &srv->usage_timer);
+	srv->usage_timer.data = srv;
+	uv_timer_start(&srv->usage_timer, on_usage_timer, 1000, 1000);
 	log_event(log, LOG_INFO, "spool_recovered", "path=%s messages=%zu torn=%zu quarantined=%zu",
 		  cfg->spool_path, rec.messages, rec.torn, rec.quarantined);
 	srv->listener_count = cfg->listener_count;
@@ -258,6 +275,7 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	goto done;
 stop_listeners:
 	committer_stop(&srv->commit);
+	uv_close((uv_handle_t *)&srv->usage_timer, on_handle_closed);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		if (srv->listeners[i].open)
 			uv_close((uv_handle_t *)&srv->listeners[i].tcp, on_handle_closed);
@@ -269,6 +287,7 @@ done:
 		uv_run(&srv->loop, UV_RUN_DEFAULT);
 	}
 	uv_loop_close(&srv->loop);
+	policy_free(srv->policy);
 	spool_close(srv->spool);
 	store_close(srv->store);
 	conf_gen_unref(srv->gen);

@@ -16,6 +16,7 @@
 #include "proto/smtp_server.h"
 #include "queue/spool.h"
 #include "store/store.h"
+#include "policy/policy.h"
 #include "submit/commit.h"
 
 /* One configuration generation: what a session was started with stays valid for its whole
@@ -48,6 +49,8 @@ struct server {
 	struct store *store;
 	struct spool *spool;
 	struct committer commit; /* flushes the spool for the sessions */
+	struct policy *policy;	 /* sender policy: quotas, suppression, client limits */
+	uv_timer_t usage_timer;	 /* writes the policy's counts to the store */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t grace;
 	struct conn *conns;

@@ -80,6 +80,7 @@ max_message_size = 12M
         self.proc = None
         if user:
             self.tern("user", "add", "app", "--password-stdin", stdin=PASSWORD + "\n")
+            self.tern("sender", "add", "app", "@example.org")
 
     def tern(self, *args, stdin=None, check=True):
         r = subprocess.run([self.bin, *args, "-c", str(self.conf)], input=stdin,

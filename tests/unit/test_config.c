@@ -45,7 +45,11 @@ static void defaults_are_usable(void **state)
 	assert_int_equal(c.listeners[1].port, 465);
 	assert_int_equal(c.listeners[1].tls, LISTEN_IMPLICIT_TLS);
 	assert_int_equal(c.command_timeout, 300);
-	assert_int_equal(c.max_recipients, 100);
+	assert_int_equal(c.max_recipients, 50);
+	assert_int_equal(c.max_hops, 50);
+	assert_int_equal(c.max_header_size, 256 * 1024);
+	assert_int_equal(c.suppression_reply, SUPPRESS_REPLY_ACCEPT);
+	assert_int_equal(c.per_minute, 0);
 	assert_int_equal(c.trusted_count, 0);
 	assert_string_equal(c.store_path, "/var/lib/tern/tern.db");
 	assert_string_equal(c.spool_path, "/var/lib/tern/spool");

@@ -1,0 +1,306 @@
+"""The sender policy through Python smtplib, as an application meets it: approved senders,
+suspension, suppression, quotas (exact under concurrency), per-user limits, connection limits
+and the failed-AUTH throttle. Every reply is checked for code, enhanced code and text, and
+every admin change is made with the tern CLI while the server runs.
+"""
+import base64
+import json
+import smtplib
+import socket
+import statistics
+import threading
+import time
+
+import pytest
+
+from server import PASSWORD, Server, client_context, queued_id
+
+MESSAGE = (b"From: <app@example.org>\r\nTo: <bob@example.net>\r\nSubject: policy\r\n"
+           b"\r\nHello.\r\n")
+
+
+def start(tern_bin, tmp_path, name="p", extra="", trusted="127.0.0.0/8", trusted_user="app"):
+    policy = f"\n[policy]\ntrusted_user = {trusted_user}\n" if trusted_user else "\n"
+    return Server(tern_bin, tmp_path / name, trusted=trusted, extra=policy + extra).start()
+
+
+@pytest.fixture
+def srv(tern_bin, tmp_path):
+    s = start(tern_bin, tmp_path)
+    yield s
+    s.stop()
+
+
+def plain(server):
+    c = smtplib.SMTP("127.0.0.1", server.plain_port, timeout=10)
+    c.ehlo("client.test")
+    return c
+
+
+def login(server):
+    c = smtplib.SMTP("127.0.0.1", server.starttls_port, timeout=10)
+    c.ehlo("client.test")
+    c.starttls(context=client_context())
+    c.ehlo("client.test")
+    c.login("app", PASSWORD)
+    return c
+
+
+def send(c, sender="app@example.org", rcpts=("bob@example.net",), msg=MESSAGE):
+    """One transaction; returns (code, text) of the first refusal, or (250, queue id)."""
+    code, text = c.mail(sender)
+    if code != 250:
+        return code, text.decode()
+    for r in rcpts:
+        code, text = c.rcpt(r)
+        if code >= 400:
+            c.rset()
+            return code, text.decode()
+    code, text = c.data(msg)
+    if code != 250:
+        return code, text.decode()
+    return 250, queued_id(text)
+
+
+def test_mail_from_must_be_an_approved_sender(srv):
+    with login(srv) as c:
+        code, text = c.mail("other@example.com")
+        assert (code, text) == (535, b"5.7.1 Authorization failed: address "
+                                     b"<other@example.com> not authorized")
+        # approving it while the server runs takes effect at once
+        srv.tern("sender", "add", "app", "other@example.com")
+        assert c.mail("other@example.com")[0] == 250
+        c.rset()
+        srv.tern("sender", "remove", "app", "other@example.com")
+        assert c.mail("other@example.com")[0] == 535
+        out = json.loads(srv.tern("sender", "list", "app", "--json").stdout)
+        assert out == {"user": "app", "senders": ["@example.org"]}
+
+
+def test_invalid_addresses_get_553_5_1_3(srv):
+    with plain(srv) as c:
+        assert c.docmd("MAIL FROM:<not an address>") == (
+            553, b"5.1.3 <not an address> Invalid email address")
+        assert c.mail("app@example.org")[0] == 250
+        assert c.docmd("RCPT TO:<bob@@example.net>") == (
+            553, b"5.1.3 <bob@@example.net> Invalid email address")
+
+
+def test_suspended_user_logs_in_and_learns_why(srv):
+    srv.tern("user", "suspend", "app")
+    with login(srv) as c:  # the password still works
+        assert c.mail("app@example.org") == (554, b"5.7.1 Account suspended")
+        srv.tern("user", "resume", "app")
+        assert c.mail("app@example.org")[0] == 250
+
+
+def test_suppressed_recipient_is_accepted_and_left_out(srv):
+    srv.tern("suppress", "add", "gone@example.net", "--reason", "bounce")
+    with plain(srv) as c:
+        c.mail("app@example.org")
+        assert c.rcpt("gone@example.net") == (
+            250, b"2.1.5 <gone@example.net> suppressed (bounce): accepted, will not be "
+                 b"delivered")
+        assert c.rcpt("bob@example.net")[0] == 250
+        code, text = c.data(MESSAGE)
+        assert code == 250
+    qid = queued_id(text)
+    shown = srv.tern("queue", "show", qid).stdout
+    assert "to:         <bob@example.net>" in shown
+    assert "gone@example.net" not in shown
+    assert "event=suppressed" in srv.logs() and "rcpt=gone@example.net" in srv.logs()
+    listed = json.loads(srv.tern("suppress", "list", "--json").stdout)
+    assert [e["address"] for e in listed] == ["gone@example.net"]
+    assert listed[0]["reason"] == "bounce"
+
+
+@pytest.mark.parametrize("mode,reply", [
+    ("254", (254, b"4.7.1 Suppression for user <app> to <gone@example.net>")),
+    ("reject", (550, b"5.1.1 <gone@example.net> is on the suppression list (manual)")),
+])
+def test_suppression_reply_modes(tern_bin, tmp_path, mode, reply):
+    s = start(tern_bin, tmp_path, extra=f"suppression_reply = {mode}\n")
+    try:
+        s.tern("suppress", "add", "gone@example.net")
+        with plain(s) as c:
+            c.mail("app@example.org")
+            assert c.rcpt("gone@example.net") == reply
+            s.tern("suppress", "remove", "gone@example.net")
+            assert c.rcpt("gone@example.net")[0] == 250
+    finally:
+        s.stop()
+
+
+def test_per_minute_quota_is_exact_under_concurrency(tern_bin, tmp_path):
+    """100 parallel sessions against a per-minute limit of 500: exactly 500 get through."""
+    s = start(tern_bin, tmp_path, extra="\n[limits]\nper_minute = 500\n")
+    accepted, refused, errors = [], [], []
+    lock = threading.Lock()
+
+    def worker():
+        try:
+            with plain(s) as c:
+                while True:
+                    code, text = send(c)
+                    with lock:
+                        (accepted if code == 250 else refused).append((code, text))
+                    if code != 250:
+                        return
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    try:
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=worker) for _ in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        took = time.monotonic() - t0
+        assert not errors, errors[:3]
+        assert took < 55, "the run must fit in one minute for the count to mean anything"
+        assert len(accepted) == 500
+        assert len(refused) == 100
+        assert all(r == (455, "4.7.0 Maximum messages sent per minute reached : limit is 500")
+                   for r in refused), refused[:3]
+        assert len(s.queue_ids()) == 500
+    finally:
+        s.stop()
+
+
+def test_own_limits_day_hour_domain_recipients_size(srv):
+    srv.tern("limits", "set", "app", "per_day=3", "max_recipients=2", "max_message_size=2000")
+    with plain(srv) as c:
+        assert send(c, rcpts=("a@example.net", "b@example.net", "c@example.net")) == (
+            452, "4.5.3 Error: too many recipients")
+        assert c.docmd("MAIL FROM:<app@example.org> SIZE=5000") == (
+            552, b"5.3.4 Exceeds byte limit")
+        big = MESSAGE + b"x" * 3000 + b"\r\n"
+        assert send(c, msg=big) == (552, "5.3.4 Exceeds byte limit")
+        for _ in range(3):
+            assert send(c)[0] == 250
+        assert send(c) == (455, "4.7.0 Maximum messages sent per day reached : limit is 3")
+    time.sleep(1.5)  # the server writes its counts every second
+    shown = json.loads(srv.tern("limits", "show", "app", "--json").stdout)
+    assert shown["limits"]["per_day"] == {"limit": 3, "own": True, "used": 3, "remaining": 0}
+    srv.tern("limits", "set", "app", "per_day=default", "per_hour=1")
+    with plain(srv) as c:
+        assert send(c) == (450, "4.7.1 Hourly sending quota exceeded")
+    srv.tern("limits", "set", "app", "per_hour=0", "domain_per_hour=3")
+    with plain(srv) as c:
+        assert send(c) == (450, "4.7.1 Hourly domain sending quota exceeded")
+        srv.tern("sender", "add", "app", "@example.com")
+        assert send(c, sender="app@example.com",
+                    msg=MESSAGE.replace(b"example.org", b"example.com"))[0] == 250
+
+
+def test_limits_cli_errors_are_clear(srv):
+    r = srv.tern("limits", "set", "nobody", "per_day=3", check=False)
+    assert r.returncode == 1 and "no such user" in r.stderr
+    r = srv.tern("limits", "set", "app", "per_year=3", check=False)
+    assert r.returncode == 2 and "per_year=3" in r.stderr
+    r = srv.tern("sender", "add", "app", "not an address", check=False)
+    assert r.returncode == 2 and "neither an address" in r.stderr
+    r = srv.tern("suppress", "add", "x@example.net", "--reason", "dislike", check=False)
+    assert r.returncode == 2 and "manual, bounce, complaint, unsubscribe" in r.stderr
+
+
+def test_connections_per_client_address(tern_bin, tmp_path):
+    s = start(tern_bin, tmp_path, extra="\n[limits]\nmax_connections_per_ip = 3\n")
+    socks = []
+    time.sleep(0.3)  # the start-up probe's connection must be gone before counting
+    try:
+        for _ in range(3):
+            k = socket.create_connection(("127.0.0.1", s.plain_port), timeout=5)
+            assert k.recv(512).startswith(b"220 ")
+            socks.append(k)
+        k = socket.create_connection(("127.0.0.1", s.plain_port), timeout=5)
+        assert k.recv(512) == b"421 4.7.0 Too many connections, try again later\r\n"
+        k.close()
+        # another address is not affected
+        k = socket.create_connection(("127.0.0.1", s.plain_port), timeout=5,
+                                     source_address=("127.0.0.2", 0))
+        assert k.recv(512).startswith(b"220 ")
+        socks.append(k)
+        socks.pop(0).close()
+        time.sleep(0.2)
+        k = socket.create_connection(("127.0.0.1", s.plain_port), timeout=5)
+        assert k.recv(512).startswith(b"220 "), "a closed session frees its place"
+        socks.append(k)
+    finally:
+        for k in socks:
+            k.close()
+        s.stop()
+
+
+def _tls_session(port, source):
+    """A session from `source` with TLS up, or the refusal at connect as (code, text)."""
+    try:
+        c = smtplib.SMTP("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    except smtplib.SMTPConnectError as e:
+        return None, (e.smtp_code, e.smtp_error)
+    c.ehlo("brute.test")
+    c.starttls(context=client_context())
+    c.ehlo("brute.test")
+    return c, None
+
+
+def _fail_logins(port, source, attempts):
+    """Wrong passwords until `attempts` are spent; returns the replies that ended sessions."""
+    ends = []
+    while attempts > 0:
+        c, refused = _tls_session(port, source)
+        if refused:
+            ends.append(refused)
+            return ends
+        try:
+            while attempts > 0:
+                attempts -= 1
+                code, text = c.docmd("AUTH PLAIN", "AGFwcAB3cm9uZw==")  # app / wrong
+                if code != 535:
+                    ends.append((code, text))
+                    break
+        finally:
+            c.close()
+    return ends
+
+
+def test_brute_force_is_throttled_per_address(tern_bin, tmp_path):
+    s = start(tern_bin, tmp_path, trusted="", trusted_user="",
+              extra="\n[limits]\nauth_failures_per_ip = 20\n")
+    try:
+        ends = _fail_logins(s.starttls_port, "127.0.0.1", 50)
+        # sessions close after 3 failures; after 20 the address is refused at connect
+        assert (421, b"4.7.0 Too many auth failures, try again later") in ends
+        assert ends[-1] == (421, b"4.7.0 Too many auth failures, try again later")
+        k = socket.create_connection(("127.0.0.1", s.starttls_port), timeout=5)
+        assert k.recv(512) == b"421 4.7.0 Too many auth failures, try again later\r\n"
+        k.close()
+        # the right password from another address works
+        c, refused = _tls_session(s.starttls_port, "127.0.0.2")
+        assert refused is None, refused
+        assert c.login("app", PASSWORD)[0] == 235
+        c.quit()
+        assert "event=auth_throttle" in s.logs()
+    finally:
+        s.stop()
+
+
+def test_unknown_user_and_wrong_password_take_the_same_time(srv):
+    def timed(user):
+        c, refused = _tls_session(srv.starttls_port, "127.0.0.3")
+        assert refused is None, refused
+        with c:
+            token = base64.b64encode(b"\0" + user.encode() + b"\0wrong-password").decode()
+            t0 = time.perf_counter()
+            code, _ = c.docmd("AUTH PLAIN", token)
+            took = time.perf_counter() - t0
+            assert code == 535
+            return took
+
+    unknown, wrong = [], []
+    for _ in range(6):
+        unknown.append(timed("nobody"))
+        wrong.append(timed("app"))
+    a, b = statistics.median(unknown), statistics.median(wrong)
+    assert abs(a - b) < 0.5 * max(a, b), (unknown, wrong)
