@@ -504,6 +504,11 @@ bool policy_rcpt(struct policy *p, const struct tern_config *cfg, struct policy_
 	return true;
 }
 
+int policy_sender_allowed(struct policy *p, const char *user, const char *address, bool *ok)
+{
+	return store_sender_allowed(p->st, user, address, ok);
+}
+
 bool policy_is_suppressed(const struct policy_txn *t, const char *rcpt)
 {
 	for (size_t i = 0; i < t->suppressed_count; i++)

@@ -69,8 +69,8 @@ struct policy_txn {
 	/* recipients accepted but suppressed, to leave out of delivery */
 	char suppressed[POLICY_SUPPRESSED_MAX][ADDRESS_MAX + 1];
 	size_t suppressed_count;
-	char arg[64]; /* storage for a reply's argument */
-	char arg2[64];
+	char arg[ADDRESS_MAX + 1]; /* storage for a reply's arguments */
+	char arg2[ADDRESS_MAX + 1];
 };
 
 /* Whose policy applies to a session: the authenticated user, or trusted_user for clients from
@@ -92,6 +92,17 @@ bool policy_mail(struct policy *p, const struct tern_config *cfg, struct policy_
 /* RCPT TO: the suppression list. */
 bool policy_rcpt(struct policy *p, const struct tern_config *cfg, struct policy_txn *t,
 		 const struct address *rcpt, struct smtp_verdict *v);
+
+/* End of DATA, before the message is stored. For every message: a header section that
+ * starts with a field and fits max_header_size, at most max_hops Received fields, exactly
+ * one From field holding valid mailboxes (554 5.6.0, 554 5.4.6, 553 5.1.3). Where a sender
+ * policy applies: one From mailbox equal to the envelope sender, or with allow_multiple_from
+ * every one approved; a Sender field's mailbox approved (553 5.7.1 with what to change). */
+bool policy_message(struct policy *p, const struct tern_config *cfg, struct policy_txn *t,
+		    const uint8_t *msg, size_t len, bool smtputf8, struct smtp_verdict *v);
+
+/* Whether user may send as address (approved itself or by its domain). 0 or -errno. */
+int policy_sender_allowed(struct policy *p, const char *user, const char *address, bool *ok);
 
 /* True when rcpt was accepted as suppressed in this transaction (leave it out of delivery). */
 bool policy_is_suppressed(const struct policy_txn *t, const char *rcpt);

@@ -105,7 +105,7 @@ static bool address_literal_ok(const unsigned char *s, size_t len)
 	len -= 2;
 	if (len > 5 && strncasecmp((const char *)s, "IPv6:", 5) == 0) {
 		for (size_t i = 5; i < len; i++)
-			if (!is_digit(s[i]) && !strchr("abcdefABCDEF:.", s[i]))
+			if (s[i] == '\0' || (!is_digit(s[i]) && !strchr("abcdefABCDEF:.", s[i])))
 				return false;
 		return len > 6;
 	}

@@ -455,8 +455,20 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	int rc = -ENOMEM;
 	size_t id_at = 0;
 	struct spool_envelope env = { 0 };
+	struct smtp_verdict v;
 
-	if (j == NULL || rcpts == NULL || !add_trace_fields(c, r, &msg, now, &id_at))
+	if (j == NULL || rcpts == NULL)
+		goto fail;
+	/* The header's checks, before anything is stored. */
+	if (c->txn != NULL && !policy_message(c->srv->policy, &c->gen->cfg, c->txn, r->message.data,
+					      r->message.len, r->smtputf8, &v)) {
+		policy_txn_end(c->srv->policy, c->txn);
+		free(j);
+		free(rcpts);
+		smtp_server_answer(c->smtp, &v);
+		return;
+	}
+	if (!add_trace_fields(c, r, &msg, now, &id_at))
 		goto fail;
 	env.id_slot = msg.data + id_at;
 	/* Suppressed recipients were accepted, and are never delivered to. */

@@ -304,3 +304,58 @@ def test_unknown_user_and_wrong_password_take_the_same_time(srv):
         wrong.append(timed("app"))
     a, b = statistics.median(unknown), statistics.median(wrong)
     assert abs(a - b) < 0.5 * max(a, b), (unknown, wrong)
+
+
+def _data(c, msg, sender="app@example.org"):
+    assert c.mail(sender)[0] == 250
+    assert c.rcpt("bob@example.net")[0] == 250
+    code, text = c.data(msg)
+    return code, text.decode()
+
+
+def test_header_from_must_name_the_sender(srv):
+    with plain(srv) as c:
+        assert _data(c, b"From: other@example.org\r\n\r\nx\r\n") == (
+            553, "5.7.1 Sender address rejected: header From <other@example.org> does not "
+                 "match envelope sender <app@example.org>; use the same address in both")
+        assert _data(c, b"From: A <app@example.org>, B <b@example.org>\r\n\r\nx\r\n") == (
+            553, "5.7.1 Sender address rejected: header From must hold exactly one mailbox, "
+                 "it holds 2")
+        assert _data(c, b"From: Undisclosed:;\r\n\r\nx\r\n")[0] == 553
+        assert _data(c, b"From: App <app@example..org>\r\n\r\nx\r\n") == (
+            553, "5.1.3 <App <app@example..org>> Invalid email address in header From: "
+                 "not a valid address")
+        assert _data(c, b"From: \"App (the app)\" <APP@Example.ORG>\r\n\r\nx\r\n")[0] == 250
+        assert _data(c, b"From: app@example.org\r\nSender: ops@example.com\r\n\r\nx\r\n") == (
+            553, "5.7.1 Sender address rejected: header Sender <ops@example.com> not "
+                 "authorized; approve it or remove the field")
+        assert _data(c, b"From: app@example.org\r\nSender: ops@example.org\r\n\r\nx\r\n"
+                     )[0] == 250
+
+
+def test_several_from_mailboxes_when_allowed(tern_bin, tmp_path):
+    s = start(tern_bin, tmp_path, extra="allow_multiple_from = yes\n")
+    try:
+        with plain(s) as c:
+            assert _data(c, b"From: a@example.org, b@example.org\r\n\r\nx\r\n")[0] == 250
+            assert _data(c, b"From: a@example.org, b@example.com\r\n\r\nx\r\n") == (
+                553, "5.7.1 Sender address rejected: header From <b@example.com> not "
+                     "authorized; approve it first (tern sender add)")
+    finally:
+        s.stop()
+
+
+def test_malformed_messages_and_loops_get_554(srv):
+    with plain(srv) as c:
+        assert _data(c, b"just a body, no header\r\n") == (
+            554, "5.6.0 Message parse error: no header section; a message starts with fields "
+                 "such as From: and Subject:, then an empty line")
+        assert _data(c, b"Subject: no from\r\n\r\nx\r\n") == (
+            554, "5.6.0 Message parse error: no From field; add one naming the sender")
+        huge = b"From: app@example.org\r\n" + b"X-Pad: " + b"y" * 900 + b"\r\n"
+        assert _data(c, huge * 300 + b"\r\nx\r\n") == (
+            554, "5.6.0 Message parse error: header section larger than 262144 bytes")
+        hop = b"Received: from a by b; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+        assert _data(c, hop * 51 + b"From: app@example.org\r\n\r\nx\r\n") == (
+            554, "5.4.6 Too many hops, mail loop detected")
+        assert _data(c, hop * 50 + b"From: app@example.org\r\n\r\nx\r\n")[0] == 250

@@ -162,7 +162,7 @@ def test_smtp_smuggling_never_makes_a_second_message(tern_bin, tmp_path, ending)
         r.send(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
         for _ in range(3):
             r.reply()
-        r.send(b"Subject: first\r\n\r\nfirst" + ending +
+        r.send(b"From: a@example.org\r\nSubject: first\r\n\r\nfirst" + ending +
                b"MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\n"
                b"Subject: smuggled\r\n\r\nsmuggled\r\n.\r\nQUIT\r\n")
         out = r.read_all()
@@ -238,7 +238,8 @@ def test_junk_pipelined_after_data_is_not_executed(tern_bin, tmp_path):
         r = Raw(srv.plain_port)
         r.cmd(b"EHLO client.test")
         r.send(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\n"
-               b"DATA\r\nRCPT TO:<c@example.net>\r\nbody\r\n.\r\nQUIT\r\n")
+               b"DATA\r\nFrom: a@example.org\r\n\r\nRCPT TO:<c@example.net>\r\nbody\r\n.\r\n"
+               b"QUIT\r\n")
         out = r.read_all()
         assert out.count(b"queued as") == 1
         assert out.endswith(b"221 2.0.0 Bye\r\n")
@@ -258,7 +259,7 @@ def test_sigterm_finishes_a_message_in_flight(server):
     c.rcpt("bob@example.net")
     c.putcmd("data")
     assert c.getreply()[0] == 354
-    c.send(b"Subject: in flight\r\n\r\npart one\r\n")
+    c.send(b"From: app@example.org\r\nSubject: in flight\r\n\r\npart one\r\n")
     server.proc.send_signal(signal.SIGTERM)
     time.sleep(0.5)
     assert idle.read_all().startswith(b"421 4.3.2")
@@ -299,7 +300,8 @@ def _sender(port, stop, acked, errors):
                     c.mail("a@example.org")
                     c.rcpt("b@example.net")
                     token = os.urandom(6).hex()
-                    code, resp = c.data(b"Subject: " + token.encode() + b"\r\n\r\nx\r\n")
+                    code, resp = c.data(b"From: a@example.org\r\nSubject: " + token.encode() +
+                                         b"\r\n\r\nx\r\n")
                     if code == 250:
                         acked.append(queued_id(resp))
         except (OSError, smtplib.SMTPException) as e:
@@ -353,7 +355,7 @@ def test_full_disk_gets_452_and_recovers(tern_bin, tmp_path):
         srv = Server(tern_bin, tmp_path / "d", trusted="127.0.0.0/8", spool=mnt / "spool",
                      extra="reserve = 512K\n").start()
         try:
-            big = b"Subject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 700  # ~700 KB
+            big = b"From: a@example.org\r\nSubject: big\r\n\r\n" + (b"x" * 998 + b"\r\n") * 700
             acked, refused = [], []
             for _ in range(6):
                 code, resp = _send_big(srv.plain_port, big)

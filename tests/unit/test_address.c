@@ -34,6 +34,8 @@ static void good_paths_are_kept_as_written(void **state)
 	assert_string_equal(a.text, "user@example.org");
 	assert_int_equal(path("<user@[192.0.2.1]>", false, false, &a), ADDRESS_OK);
 	assert_int_equal(path("<user@[IPv6:2001:db8::1]>", false, false, &a), ADDRESS_OK);
+	/* a NUL inside a literal (from a header, where NUL is not refused earlier) */
+	assert_int_equal(address_parse("u@[IPv6:1::\0001]", 14, false, &a), ADDRESS_E_SYNTAX);
 	assert_int_equal(path("<>", true, false, &a), ADDRESS_OK);
 	assert_true(a.is_null);
 }
