@@ -23,6 +23,13 @@ for p in $PACKAGES; do
 	fi
 done
 
+# Node.js and npm run the nodemailer interop test. A machine often has them already (not always
+# from Debian, and Debian's npm conflicts with other builds of node): only when either is
+# missing are Debian's packages installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
+
 if [ -z "$missing" ]; then
 	exit 0
 fi
