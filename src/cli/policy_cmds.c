@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "cli/setup.h"
+#include "cli/suppress_csv.h"
 #include "proto/address.h"
 #include "store/store.h"
 
@@ -151,14 +152,18 @@ int cmd_sender(int argc, char **argv)
 
 void suppress_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tern suppress add ADDRESS [--reason R] [--expires DAYS] [-c FILE]\n"
-		"       tern suppress remove ADDRESS [-c FILE]\n"
-		"       tern suppress list [--reason R] [--json] [-c FILE]\n"
-		"\n"
-		"The suppression list: recipients that are accepted but never delivered to.\n"
-		"R is manual (the default), bounce, complaint or unsubscribe. What RCPT answers\n"
-		"for them is [policy] suppression_reply.\n");
+	fprintf(out, "usage: tern suppress add ADDRESS [--reason R] [--expires DAYS] [-c FILE]\n"
+		     "       tern suppress remove ADDRESS [-c FILE]\n"
+		     "       tern suppress list [--reason R] [--since D] [--until D] [--json] [-c "
+		     "FILE]\n"
+		     "       tern suppress export [--reason R] [--since D] [--until D] [-c FILE]\n"
+		     "       tern suppress import FILE.csv [-c FILE]\n"
+		     "\n"
+		     "The suppression list: recipients that are accepted but never delivered to.\n"
+		     "R is manual (the default), bounce, complaint or unsubscribe; D is a date\n"
+		     "(YYYY-MM-DD, UTC) or unix seconds, and filters by when entries were added.\n"
+		     "CSV columns: address,reason,source,created,expires. What RCPT answers for a\n"
+		     "suppressed recipient is [policy] suppression_reply.\n");
 }
 
 /* Removes "--name VALUE" from argv; returns VALUE or NULL. */
@@ -195,13 +200,31 @@ static int print_suppression(const struct store_suppression *e, void *ctx)
 	return 0;
 }
 
+/* "YYYY-MM-DD" (UTC midnight) or unix seconds; -1 when neither. */
+static int64_t parse_when(const char *s)
+{
+	struct tm tm;
+	char *end;
+	long long v;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end != NULL && *end == '\0')
+		return (int64_t)timegm(&tm);
+	v = strtoll(s, &end, 10);
+	return *s != '\0' && *end == '\0' && v >= 0 ? (int64_t)v : -1;
+}
+
 int cmd_suppress(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
 	struct list_ctx l = { take_flag(&argc, argv, "--json"), 0 };
 	const char *reason = take_option(&argc, argv, "--reason");
 	const char *expires = take_option(&argc, argv, "--expires");
+	const char *since = take_option(&argc, argv, "--since");
+	const char *until = take_option(&argc, argv, "--until");
 	const char *verb = argc > 1 ? argv[1] : "";
+	size_t count = 0;
 	struct store_suppress_filter flt = { -1, 0, 0, false, (int64_t)time(NULL) };
 	struct store_suppression e = { .reason = STORE_SUPPRESS_MANUAL };
 	struct tern_config cfg;
@@ -209,9 +232,17 @@ int cmd_suppress(int argc, char **argv)
 	struct address a;
 	int r, why = reason ? store_suppress_reason_parse(reason) : STORE_SUPPRESS_MANUAL;
 
-	if (!((strcmp(verb, "list") == 0 && argc == 2) ||
-	      ((strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0) && argc == 3))) {
+	if (!(((strcmp(verb, "list") == 0 || strcmp(verb, "export") == 0) && argc == 2) ||
+	      ((strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0 ||
+		strcmp(verb, "import") == 0) &&
+	       argc == 3))) {
 		suppress_usage(stderr);
+		return CLI_USAGE;
+	}
+	if ((since != NULL && (flt.since = parse_when(since)) < 0) ||
+	    (until != NULL && (flt.until = parse_when(until)) < 0)) {
+		fprintf(stderr, "tern suppress: --since and --until take YYYY-MM-DD or unix "
+				"seconds\n");
 		return CLI_USAGE;
 	}
 	if (why < 0) {
@@ -221,14 +252,22 @@ int cmd_suppress(int argc, char **argv)
 			reason);
 		return CLI_USAGE;
 	}
-	if (argc == 3 && address_parse(argv[2], strlen(argv[2]), true, &a) != ADDRESS_OK) {
+	if (argc == 3 && strcmp(verb, "import") != 0 &&
+	    address_parse(argv[2], strlen(argv[2]), true, &a) != ADDRESS_OK) {
 		fprintf(stderr, "tern suppress %s: '%s' is not an email address\n", verb, argv[2]);
 		return CLI_USAGE;
 	}
 	if ((st = setup_store(path, &cfg, "tern suppress")) == NULL)
 		return CLI_PROBLEM;
-	if (strcmp(verb, "list") == 0) {
-		flt.reason = reason ? why : -1;
+	flt.reason = reason ? why : -1;
+	if (strcmp(verb, "import") == 0) {
+		if ((r = suppress_import(st, argv[2], &count)) == 0)
+			printf("%zu entries imported\n", count);
+		store_close(st);
+		return r == 0 ? CLI_OK : CLI_PROBLEM;
+	} else if (strcmp(verb, "export") == 0) {
+		r = suppress_export(st, &flt, stdout);
+	} else if (strcmp(verb, "list") == 0) {
 		if (l.json)
 			printf("[");
 		r = store_suppress_list(st, &flt, print_suppression, &l);

@@ -495,12 +495,15 @@ bool policy_rcpt(struct policy *p, const struct tern_config *cfg, struct policy_
 		v->arg2 = t->arg2;
 		break;
 	}
-	if (t->suppressed_count < POLICY_SUPPRESSED_MAX)
-		snprintf(t->suppressed[t->suppressed_count++], sizeof(t->suppressed[0]), "%s",
-			 rcpt->text);
-	else
-		return refuse(v,
-			      SMTP_R_TOO_MANY_RECIPIENTS); /* cannot remember it: never lose it */
+	if (t->suppressed_count == t->suppressed_cap) {
+		size_t cap = t->suppressed_cap ? t->suppressed_cap * 2 : 4;
+		void *grown = realloc(t->suppressed, cap * sizeof(*t->suppressed));
+		if (grown == NULL) /* it could not be left out of delivery: refuse it for now */
+			return refuse(v, SMTP_R_LOCAL_ERROR);
+		t->suppressed = grown;
+		t->suppressed_cap = cap;
+	}
+	snprintf(t->suppressed[t->suppressed_count++], sizeof(t->suppressed[0]), "%s", rcpt->text);
 	return true;
 }
 
@@ -537,6 +540,14 @@ void policy_txn_end(struct policy *p, struct policy_txn *t)
 		t->dom->reserved--;
 	t->u = t->dom = NULL;
 	t->reserved = false;
+}
+
+void policy_txn_free(struct policy *p, struct policy_txn *t)
+{
+	policy_txn_end(p, t);
+	free(t->suppressed);
+	t->suppressed = NULL;
+	t->suppressed_count = t->suppressed_cap = 0;
 }
 
 static int64_t left(struct window *w, int64_t t, uint32_t reserved, int64_t limit)

@@ -56,8 +56,6 @@ void policy_auth_failed(struct policy *p, const struct tern_config *cfg, const c
 
 /* ---- a transaction -------------------------------------------------------------------- */
 
-#define POLICY_SUPPRESSED_MAX 16 /* recipients remembered as suppressed, per message */
-
 /* Per session, zeroed at start; policy_txn_end releases what it holds. */
 struct policy_txn {
 	char user[STORE_NAME_MAX + 1]; /* "" when no sender policy applies */
@@ -66,9 +64,9 @@ struct policy_txn {
 	struct usage *dom;	       /* the user's counters for the sending domain */
 	bool reserved;
 	char mail_from[ADDRESS_MAX + 1];
-	/* recipients accepted but suppressed, to leave out of delivery */
-	char suppressed[POLICY_SUPPRESSED_MAX][ADDRESS_MAX + 1];
-	size_t suppressed_count;
+	/* recipients accepted but suppressed, to leave out of delivery (grows as needed) */
+	char (*suppressed)[ADDRESS_MAX + 1];
+	size_t suppressed_count, suppressed_cap;
 	char arg[ADDRESS_MAX + 1]; /* storage for a reply's arguments */
 	char arg2[ADDRESS_MAX + 1];
 };
@@ -111,6 +109,8 @@ bool policy_is_suppressed(const struct policy_txn *t, const char *rcpt);
 void policy_accepted(struct policy *p, struct policy_txn *t);
 /* The transaction ended (accepted or not): releases a reservation still held. */
 void policy_txn_end(struct policy *p, struct policy_txn *t);
+/* The session ended: policy_txn_end, and the memory t holds (not t itself). */
+void policy_txn_free(struct policy *p, struct policy_txn *t);
 
 /* What remains of each quota of user now (for `tern limits show` and tests): -1 where there
  * is no limit. */

@@ -103,7 +103,7 @@ static void maybe_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	if (c->txn != NULL)
-		policy_txn_end(srv->policy, c->txn);
+		policy_txn_free(srv->policy, c->txn);
 	free(c->txn);
 	if (c->ip_counted)
 		policy_disconnect(srv->policy, c->peer);

@@ -359,3 +359,64 @@ def test_malformed_messages_and_loops_get_554(srv):
         assert _data(c, hop * 51 + b"From: app@example.org\r\n\r\nx\r\n") == (
             554, "5.4.6 Too many hops, mail loop detected")
         assert _data(c, hop * 50 + b"From: app@example.org\r\n\r\nx\r\n")[0] == 250
+
+
+def test_suppression_import_export_and_filters(srv, tmp_path):
+    csv = tmp_path / "in.csv"
+    csv.write_text("address,reason,source,created,expires\n"
+                   "A@Example.net,bounce,\"mta, relay 1\",1767225600,0\n"
+                   "b@example.net,complaint,fbl,1767312000,0\n"
+                   "c@example.net,,,,\n")
+    assert "3 entries imported" in srv.tern("suppress", "import", str(csv)).stdout
+    out = srv.tern("suppress", "export").stdout.splitlines()
+    assert out[0] == "address,reason,source,created,expires"
+    assert out[1] == 'a@example.net,bounce,"mta, relay 1",1767225600,0'
+    assert len(out) == 4
+    listed = json.loads(srv.tern("suppress", "list", "--reason", "complaint", "--json").stdout)
+    assert [e["address"] for e in listed] == ["b@example.net"]
+    listed = json.loads(srv.tern("suppress", "list", "--since", "2026-01-02", "--until",
+                                 "2026-01-03", "--json").stdout)
+    assert [e["address"] for e in listed] == ["b@example.net"]
+    # one bad line: nothing at all is imported, and the line is named
+    bad = tmp_path / "bad.csv"
+    bad.write_text("d@example.net,bounce\nnot-an-address,bounce\n")
+    r = srv.tern("suppress", "import", str(bad), check=False)
+    assert r.returncode == 1 and "bad.csv:2: the first field is not an email address" in r.stderr
+    assert "d@example.net" not in srv.tern("suppress", "export").stdout
+
+
+def test_rcpt_stays_fast_with_a_million_suppressed(srv, tmp_path):
+    csv = tmp_path / "million.csv"
+    with open(csv, "w") as f:
+        f.write("address,reason,source,created,expires\n")
+        for i in range(1_000_000):
+            f.write(f"user{i}@bulk{i % 1000}.example,bounce,test,1767225600,0\n")
+    t0 = time.monotonic()
+    srv.tern("suppress", "import", str(csv))
+    print(f"imported 1,000,000 entries in {time.monotonic() - t0:.1f} s")
+    s = socket.create_connection(("127.0.0.1", srv.plain_port), timeout=10)
+    f = s.makefile("rb")
+    f.readline()
+    s.sendall(b"EHLO t.test\r\n")
+    while not f.readline().startswith(b"250 "):
+        pass
+    s.sendall(b"MAIL FROM:<app@example.org>\r\n")
+    assert f.readline().startswith(b"250 ")
+    times, suppressed = [], 0
+    for i in range(400):
+        rcpt = f"user{i * 2477}@bulk{(i * 2477) % 1000}.example" if i % 2 else f"x{i}@ok.example"
+        t = time.perf_counter()
+        s.sendall(f"RCPT TO:<{rcpt}>\r\n".encode())
+        line = f.readline()
+        times.append(time.perf_counter() - t)
+        assert line.startswith(b"250 2.1.5"), line
+        suppressed += b"suppressed (bounce)" in line
+        if i % 40 == 39:
+            s.sendall(b"RSET\r\nMAIL FROM:<app@example.org>\r\n")
+            f.readline(), f.readline()
+    s.close()
+    assert suppressed == 200
+    times.sort()
+    median, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+    print(f"RCPT with 1,000,000 suppressed: median {median * 1e6:.0f} us, p99 {p99 * 1e6:.0f} us")
+    assert median < 0.001 and p99 < 0.005, (median, p99)

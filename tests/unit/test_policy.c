@@ -241,7 +241,7 @@ static void suppressed_recipients_get_the_configured_reply(void **state)
 	assert_int_equal(store_suppress_add(f->st, &e), 0);
 	assert_true(policy_rcpt(f->p, &f->cfg, &t, &gone, &v));
 	assert_int_equal(v.reply, SMTP_R_NONE);
-	policy_txn_end(f->p, &t);
+	policy_txn_free(f->p, &t);
 }
 
 static void connections_per_address_are_limited(void **state)
