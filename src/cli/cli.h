@@ -32,6 +32,8 @@ int cmd_user(int argc, char **argv);
 void user_usage(FILE *out);
 int cmd_queue(int argc, char **argv);
 void queue_usage(FILE *out);
+int cmd_credential(int argc, char **argv);
+void credential_usage(FILE *out);
 int cmd_sender(int argc, char **argv);
 void sender_usage(FILE *out);
 int cmd_suppress(int argc, char **argv);

@@ -15,6 +15,8 @@ static const struct cli_command commands[] = {
 	{ "serve", cmd_serve, serve_usage, "run the submission server" },
 	{ "user", cmd_user, user_usage, "manage SMTP credentials (add, list, delete, passwd)" },
 	{ "queue", cmd_queue, queue_usage, "show the messages in the spool (list, show)" },
+	{ "credential", cmd_credential, credential_usage,
+	  "a user's SMTP passwords, several at once for rotation (add, list, revoke)" },
 	{ "sender", cmd_sender, sender_usage, "approved senders of a user (add, list, remove)" },
 	{ "suppress", cmd_suppress, suppress_usage, "the suppression list (add, list, remove)" },
 	{ "limits", cmd_limits, limits_usage, "a user's own sending limits (set, show)" },
@@ -79,6 +81,12 @@ int main(int argc, char **argv)
 	if (cmd == NULL) {
 		fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n", argv[1]);
 		return CLI_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd->usage(stdout);
+			return CLI_OK;
+		}
 	}
 	return cmd->run(argc - 1, argv + 1);
 }

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,7 +19,7 @@ void user_usage(FILE *out)
 	fprintf(out,
 		"usage: tern user add NAME [--password-stdin] [-c FILE]\n"
 		"       tern user passwd NAME [--password-stdin] [-c FILE]\n"
-		"       tern user list [-c FILE]\n"
+		"       tern user list [--json] [-c FILE]\n"
 		"       tern user show NAME [-c FILE]\n"
 		"       tern user suspend|resume NAME [-c FILE]\n"
 		"       tern user delete NAME [-c FILE]\n"
@@ -29,17 +30,30 @@ void user_usage(FILE *out)
 		"gets '554 5.7.1 Account suspended', so the application learns why.\n");
 }
 
+static void utc(int64_t when, char *out, size_t size)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, size, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+/* ctx: a size_t count of users printed so far, or NULL for the table. */
 static int print_user(const struct store_user *u, void *ctx)
 {
 	char when[32];
-	time_t t = (time_t)u->created;
-	struct tm tm;
+	size_t *json = ctx;
 
-	(void)ctx;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%SZ", &tm);
-	printf("%-32s %-9s %-11zu %s\n", u->name, u->enabled ? "enabled" : "suspended",
-	       u->credentials, when);
+	utc(u->created, when, sizeof(when));
+	if (json != NULL)
+		printf("%s{\"user\": \"%s\", \"state\": \"%s\", \"credentials\": %zu, "
+		       "\"created\": \"%s\"}",
+		       (*json)++ ? ",\n " : "", u->name, u->enabled ? "enabled" : "suspended",
+		       u->credentials, when);
+	else
+		printf("%-32s %-9s %-11zu %s\n", u->name, u->enabled ? "enabled" : "suspended",
+		       u->credentials, when);
 	return 0;
 }
 
@@ -80,7 +94,8 @@ static const char *problem(int rc)
 int cmd_user(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
-	bool from_stdin = false, generated;
+	bool from_stdin = false, generated, json = false;
+	size_t shown = 0;
 	const char *verb, *name = NULL;
 	struct tern_config cfg;
 	struct store *st = NULL;
@@ -88,7 +103,13 @@ int cmd_user(int argc, char **argv)
 	int rc = CLI_USAGE, r;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--password-stdin") == 0) {
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+			for (int k = i; k < argc; k++)
+				argv[k] = argv[k + 1];
+			argc--;
+			i--;
+		} else if (strcmp(argv[i], "--password-stdin") == 0) {
 			from_stdin = true;
 			for (int k = i; k < argc; k++)
 				argv[k] = argv[k + 1];
@@ -123,8 +144,13 @@ int cmd_user(int argc, char **argv)
 	}
 	rc = CLI_PROBLEM;
 	if (strcmp(verb, "list") == 0) {
-		printf("%-32s %-9s %-11s %s\n", "USER", "STATE", "CREDENTIALS", "CREATED");
-		r = store_user_list(st, print_user, NULL);
+		if (json)
+			printf("[");
+		else
+			printf("%-32s %-9s %-11s %s\n", "USER", "STATE", "CREDENTIALS", "CREATED");
+		r = store_user_list(st, print_user, json ? &shown : NULL);
+		if (json)
+			printf("]\n");
 	} else if (strcmp(verb, "show") == 0) {
 		struct store_user u;
 		if ((r = store_user_get(st, name, &u)) == 0) {
@@ -161,4 +187,112 @@ int cmd_user(int argc, char **argv)
 done:
 	store_close(st);
 	return rc;
+}
+
+/* ---- tern credential ------------------------------------------------------------------- */
+
+void credential_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: tern credential add USER [--password-stdin] [-c FILE]\n"
+		"       tern credential list USER [--json] [-c FILE]\n"
+		"       tern credential revoke USER ID [-c FILE]\n"
+		"\n"
+		"A user may hold up to %d passwords at once, so that one can be rotated\n"
+		"without downtime: add the new one, move the applications over, revoke the\n"
+		"old one (its ID is in 'list').\n",
+		STORE_CREDENTIALS_MAX);
+}
+
+struct cred_ctx {
+	bool json;
+	size_t n;
+};
+
+static int print_credential(const struct store_credential *c, void *ctx)
+{
+	struct cred_ctx *k = ctx;
+	char when[32];
+
+	utc(c->created, when, sizeof(when));
+	if (k->json)
+		printf("%s{\"id\": %lld, \"created\": \"%s\"}", k->n ? ", " : "", (long long)c->id,
+		       when);
+	else
+		printf("%-8lld %s\n", (long long)c->id, when);
+	k->n++;
+	return 0;
+}
+
+int cmd_credential(int argc, char **argv)
+{
+	const char *path = setup_config_path(&argc, argv);
+	struct cred_ctx k = { false, 0 };
+	bool from_stdin = false, generated;
+	struct tern_config cfg;
+	struct store *st;
+	const char *verb;
+	char pw[1024], *end;
+	int64_t r = 0;
+	long long id = 0;
+
+	for (int i = 1; i < argc; i++) {
+		bool *flag = strcmp(argv[i], "--json") == 0		? &k.json
+			     : strcmp(argv[i], "--password-stdin") == 0 ? &from_stdin
+									: NULL;
+		if (flag == NULL)
+			continue;
+		*flag = true;
+		for (int j = i; j < argc; j++)
+			argv[j] = argv[j + 1];
+		argc--;
+		i--;
+	}
+	verb = argc > 1 ? argv[1] : "";
+	if (!(((strcmp(verb, "add") == 0 || strcmp(verb, "list") == 0) && argc == 3) ||
+	      (strcmp(verb, "revoke") == 0 && argc == 4))) {
+		credential_usage(stderr);
+		return CLI_USAGE;
+	}
+	if (argc == 4 && ((id = strtoll(argv[3], &end, 10)) <= 0 || *end != '\0')) {
+		fprintf(stderr,
+			"tern credential revoke: '%s' is not a credential ID ('tern "
+			"credential list %s' shows them)\n",
+			argv[3], argv[2]);
+		return CLI_USAGE;
+	}
+	if ((st = setup_store(path, &cfg, "tern credential")) == NULL)
+		return CLI_PROBLEM;
+	if (strcmp(verb, "list") == 0) {
+		if (k.json)
+			printf("{\"user\": \"%s\", \"credentials\": [", argv[2]);
+		else
+			printf("%-8s %s\n", "ID", "CREATED");
+		r = store_credential_list(st, argv[2], print_credential, &k);
+		if (k.json && r == 0)
+			printf("]}\n");
+	} else if (strcmp(verb, "revoke") == 0) {
+		if ((r = store_credential_delete(st, argv[2], (int64_t)id)) == 0)
+			printf("credential %lld of %s revoked\n", id, argv[2]);
+	} else if (get_password(from_stdin, pw, sizeof(pw), &generated)) {
+		r = store_credential_add(st, argv[2], pw, strlen(pw));
+		if (r > 0 && generated)
+			printf("user %s: new credential %lld, password %s\n(shown only now; keep "
+			       "it in your application's secret store)\n",
+			       argv[2], (long long)r, pw);
+		else if (r > 0)
+			printf("user %s: new credential %lld\n", argv[2], (long long)r);
+		sodium_memzero(pw, sizeof(pw));
+	} else {
+		r = -EINVAL;
+	}
+	store_close(st);
+	if (r < 0) {
+		fprintf(stderr, "tern credential %s: %s\n", verb,
+			r == -EMLINK ? "the user has the most credentials allowed; revoke one first"
+			: r == -ENOENT && argc == 4 ? "no such user or credential"
+						    : problem((int)r));
+		return CLI_PROBLEM;
+	}
+	return CLI_OK;
 }

@@ -420,3 +420,27 @@ def test_rcpt_stays_fast_with_a_million_suppressed(srv, tmp_path):
     median, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
     print(f"RCPT with 1,000,000 suppressed: median {median * 1e6:.0f} us, p99 {p99 * 1e6:.0f} us")
     assert median < 0.001 and p99 < 0.005, (median, p99)
+
+
+def test_credential_rotation_and_cli_help(srv):
+    out = srv.tern("credential", "add", "app").stdout
+    new_pw = out.split("password ")[1].split()[0]
+    creds = json.loads(srv.tern("credential", "list", "app", "--json").stdout)["credentials"]
+    assert len(creds) == 2
+    for pw in (PASSWORD, new_pw):  # both work during the rotation
+        with smtplib.SMTP("127.0.0.1", srv.starttls_port, timeout=10) as c:
+            c.starttls(context=client_context())
+            assert c.login("app", pw)[0] == 235
+    srv.tern("credential", "revoke", "app", str(creds[0]["id"]))
+    with smtplib.SMTP("127.0.0.1", srv.starttls_port, timeout=10) as c:
+        c.starttls(context=client_context())
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            c.login("app", PASSWORD)
+    r = srv.tern("credential", "revoke", "app", "99999", check=False)
+    assert r.returncode == 1 and "no such user or credential" in r.stderr
+    users = json.loads(srv.tern("user", "list", "--json").stdout)
+    assert users[0]["user"] == "app" and users[0]["credentials"] == 1
+    for cmd in ("user", "credential", "sender", "suppress", "limits", "queue", "serve",
+                "explain"):
+        r = srv.tern(cmd, "--help")
+        assert r.stdout.startswith("usage: tern " + cmd), cmd
