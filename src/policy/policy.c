@@ -49,7 +49,25 @@ struct policy {
 	void *clock_ctx;
 	struct hmap *usage; /* "user" and "user\x01domain" -> struct usage */
 	struct hmap *ips;   /* client address -> struct ipstate */
+	/* What was read from the store about users, valid while the store's data version stays
+	 * the same: one cheap check per MAIL instead of three lookups. */
+	struct hmap *users; /* user -> struct user_cache */
+	int64_t version;
+	bool version_known;
 };
+
+#define SENDER_CACHE_MAX 10000 /* answers remembered per user before starting over */
+
+struct user_cache {
+	int rc; /* of reading the user: 0 or -ENOENT */
+	bool enabled;
+	struct store_limits own;
+	struct hmap *senders; /* address -> ALLOWED or DENIED */
+};
+
+static char allowed_mark, denied_mark;
+#define ALLOWED ((void *)&allowed_mark)
+#define DENIED	((void *)&denied_mark)
 
 static int64_t real_clock(void *ctx)
 {
@@ -161,6 +179,86 @@ static void usage_count(struct usage *u, int64_t t, uint32_t k, bool flush_later
 	}
 }
 
+static void user_cache_free(void *v)
+{
+	struct user_cache *c = v;
+
+	if (c != NULL)
+		hmap_free(c->senders, NULL);
+	free(c);
+}
+
+void policy_forget(struct policy *p)
+{
+	struct hmap *fresh = hmap_new();
+
+	if (fresh == NULL)
+		return; /* keep the old map; the next check tries again */
+	hmap_free(p->users, user_cache_free);
+	p->users = fresh;
+}
+
+/* Drops the cache when the store changed since it was filled (the admin CLI, another
+ * server). */
+static void check_version(struct policy *p)
+{
+	int64_t v;
+
+	if (store_data_version(p->st, &v) != 0) {
+		policy_forget(p);
+		p->version_known = false;
+		return;
+	}
+	if (!p->version_known || v != p->version)
+		policy_forget(p);
+	p->version = v;
+	p->version_known = true;
+}
+
+/* The user's state and limits, from the cache or the store. NULL when out of memory or the
+ * store cannot be read. */
+static struct user_cache *user_state(struct policy *p, const char *user)
+{
+	struct user_cache *c = hmap_get(p->users, user);
+	struct store_user su;
+
+	if (c != NULL)
+		return c;
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->senders = hmap_new()) == NULL)
+		goto fail;
+	c->rc = store_user_get(p->st, user, &su);
+	if (c->rc == 0) {
+		c->enabled = su.enabled;
+		c->rc = store_limits_get(p->st, user, &c->own);
+	}
+	if ((c->rc != 0 && c->rc != -ENOENT) || !hmap_put(p->users, user, c, NULL))
+		goto fail;
+	return c;
+fail:
+	user_cache_free(c);
+	return NULL;
+}
+
+/* Whether user may send as address: 1, 0, or -errno. */
+static int sender_ok(struct policy *p, struct user_cache *c, const char *user, const char *address)
+{
+	void *known = hmap_get(c->senders, address);
+	bool ok = false;
+	int rc;
+
+	if (known != NULL)
+		return known == ALLOWED;
+	if ((rc = store_sender_allowed(p->st, user, address, &ok)) < 0)
+		return rc;
+	if (hmap_count(c->senders) >= SENDER_CACHE_MAX) {
+		hmap_free(c->senders, NULL);
+		if ((c->senders = hmap_new()) == NULL)
+			return -ENOMEM;
+	}
+	(void)hmap_put(c->senders, address, ok ? ALLOWED : DENIED, NULL);
+	return ok;
+}
+
 struct policy *policy_new(struct store *st, struct logger *log, policy_clock clock, void *clock_ctx)
 {
 	struct policy *p = calloc(1, sizeof(*p));
@@ -171,7 +269,8 @@ struct policy *policy_new(struct store *st, struct logger *log, policy_clock clo
 	p->log = log;
 	p->clock = clock != NULL ? clock : real_clock;
 	p->clock_ctx = clock_ctx;
-	if ((p->usage = hmap_new()) == NULL || (p->ips = hmap_new()) == NULL) {
+	if ((p->usage = hmap_new()) == NULL || (p->ips = hmap_new()) == NULL ||
+	    (p->users = hmap_new()) == NULL) {
 		policy_free(p);
 		return NULL;
 	}
@@ -184,6 +283,7 @@ void policy_free(struct policy *p)
 		return;
 	hmap_free(p->usage, usage_free);
 	hmap_free(p->ips, free);
+	hmap_free(p->users, user_cache_free);
 	free(p);
 }
 
@@ -382,13 +482,17 @@ static void effective_limits(const struct tern_config *cfg, const struct store_l
 void policy_session_limits(struct policy *p, const struct tern_config *cfg, const char *user,
 			   size_t *max_size, unsigned *max_rcpts)
 {
-	struct store_limits own, lim;
+	struct user_cache *c;
+	struct store_limits lim;
 
 	*max_size = 0;
 	*max_rcpts = 0;
-	if (user == NULL || store_limits_get(p->st, user, &own) < 0)
+	if (user == NULL)
 		return;
-	effective_limits(cfg, &own, &lim);
+	check_version(p);
+	if ((c = user_state(p, user)) == NULL || c->rc != 0)
+		return;
+	effective_limits(cfg, &c->own, &lim);
 	*max_size = (size_t)lim.max_message_size;
 	*max_rcpts = (unsigned)lim.max_recipients;
 }
@@ -408,12 +512,10 @@ static bool spent(uint64_t used, uint32_t reserved, int64_t limit)
 bool policy_mail(struct policy *p, const struct tern_config *cfg, struct policy_txn *t,
 		 const char *user, const struct address *from, struct smtp_verdict *v)
 {
-	struct store_user su;
-	struct store_limits own;
+	struct user_cache *c;
 	struct usage *u, *dom = NULL;
-	bool ok = false;
 	int64_t tm = now(p);
-	int rc;
+	int ok;
 
 	memset(v, 0, sizeof(*v));
 	policy_txn_end(p, t);
@@ -424,20 +526,19 @@ bool policy_mail(struct policy *p, const struct tern_config *cfg, struct policy_
 		v->accept = true; /* a trusted client with no trusted_user: no sender policy */
 		return true;
 	}
-	if ((rc = store_user_get(p->st, user, &su)) == -ENOENT)
-		return refuse(v, SMTP_R_ACCOUNT_SUSPENDED); /* deleted while logged in */
-	if (rc < 0 || store_limits_get(p->st, user, &own) < 0)
+	check_version(p);
+	if ((c = user_state(p, user)) == NULL)
 		return refuse(v, SMTP_R_LOCAL_ERROR);
-	if (!su.enabled)
-		return refuse(v, SMTP_R_ACCOUNT_SUSPENDED);
+	if (c->rc == -ENOENT || !c->enabled)
+		return refuse(v, SMTP_R_ACCOUNT_SUSPENDED); /* or deleted while logged in */
 	/* The null reverse-path (bounces) needs no approval: it claims no address. */
 	if (!from->is_null) {
-		if (store_sender_allowed(p->st, user, from->text, &ok) < 0)
+		if ((ok = sender_ok(p, c, user, from->text)) < 0)
 			return refuse(v, SMTP_R_LOCAL_ERROR);
 		if (!ok)
 			return refuse(v, SMTP_R_SENDER_NOT_AUTHORIZED);
 	}
-	effective_limits(cfg, &own, &t->lim);
+	effective_limits(cfg, &c->own, &t->lim);
 	snprintf(t->user, sizeof(t->user), "%s", user);
 	if ((u = usage_get(p, user, NULL)) == NULL ||
 	    (!from->is_null && (dom = usage_get(p, user, address_domain(from))) == NULL))
@@ -509,7 +610,11 @@ bool policy_rcpt(struct policy *p, const struct tern_config *cfg, struct policy_
 
 int policy_sender_allowed(struct policy *p, const char *user, const char *address, bool *ok)
 {
-	return store_sender_allowed(p->st, user, address, ok);
+	struct user_cache *c = user_state(p, user);
+	int rc = c != NULL ? sender_ok(p, c, user, address) : -ENOMEM;
+
+	*ok = rc == 1;
+	return rc < 0 ? rc : 0;
 }
 
 bool policy_is_suppressed(const struct policy_txn *t, const char *rcpt)

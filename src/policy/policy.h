@@ -39,6 +39,10 @@ struct policy *policy_new(struct store *st, struct logger *log, policy_clock clo
 			  void *clock_ctx);
 void policy_free(struct policy *p);
 
+/* Forgets what was read from the store about users (the cache also goes by itself when
+ * another process changes the store; this is for changes through the same connection). */
+void policy_forget(struct policy *p);
+
 /* Reads the last day's counts from the store (at start). 0 or -errno. */
 int policy_load(struct policy *p);
 /* Writes the counts made since the last flush to the store. 0 or -errno (kept for the next

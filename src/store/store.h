@@ -204,6 +204,10 @@ int store_usage_load(struct store *st, int64_t since,
 /* Forgets buckets older than `before`. */
 int store_usage_prune(struct store *st, int64_t before);
 
+/* A number that changes whenever another process (or connection) has changed the store, so
+ * that a cache of what was read can tell when to read again. 0 or -errno. */
+int store_data_version(struct store *st, int64_t *out);
+
 /* ---- for backends only ------------------------------------------------------------------- */
 
 /* What store_auth_check needs from a backend: the user's state and encoded hashes. */
@@ -238,6 +242,7 @@ struct store_policy_ops {
 	int (*usage_load)(struct store *st, int64_t since,
 			  int (*cb)(const struct store_usage *u, void *ctx), void *ctx);
 	int (*usage_prune)(struct store *st, int64_t before);
+	int (*data_version)(struct store *st, int64_t *out);
 };
 
 /* A backend's operations. The public functions have already checked names and ids and turned

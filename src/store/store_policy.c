@@ -218,3 +218,8 @@ int store_usage_prune(struct store *st, int64_t before)
 {
 	return st->ops->policy->usage_prune(st, before);
 }
+
+int store_data_version(struct store *st, int64_t *out)
+{
+	return st->ops->policy->data_version(st, out);
+}

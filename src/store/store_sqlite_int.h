@@ -53,6 +53,7 @@ enum pstmt {
 	P_USAGE_SUM,
 	P_USAGE_LOAD,
 	P_USAGE_PRUNE,
+	P_DATA_VERSION,
 	P_COUNT
 };
 

@@ -47,6 +47,7 @@ static const char *const pstmt_sql[P_COUNT] = {
 			" WHERE user = ?1 AND domain = ?2 AND minute >= ?3 AND minute < ?4",
 	[P_USAGE_LOAD] = "SELECT user, domain, minute, count FROM usage WHERE minute >= ?1",
 	[P_USAGE_PRUNE] = "DELETE FROM usage WHERE minute < ?1",
+	[P_DATA_VERSION] = "PRAGMA data_version",
 };
 
 int sq_policy_prepare(struct sqlite_store *s)
@@ -432,6 +433,17 @@ static int sq_usage_prune(struct store *st, int64_t before)
 	return rc;
 }
 
+static int sq_data_version(struct store *st, int64_t *out)
+{
+	struct sqlite_store *s = backend(st);
+	int rc;
+
+	lock(s);
+	rc = run_int64(s->pstmt[P_DATA_VERSION], out);
+	unlock(s);
+	return rc;
+}
+
 const struct store_policy_ops sqlite_policy_ops = {
 	.sender_add = sq_sender_add,
 	.sender_remove = sq_sender_remove,
@@ -448,4 +460,5 @@ const struct store_policy_ops sqlite_policy_ops = {
 	.usage_sum = sq_usage_sum,
 	.usage_load = sq_usage_load,
 	.usage_prune = sq_usage_prune,
+	.data_version = sq_data_version,
 };

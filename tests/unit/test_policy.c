@@ -200,6 +200,9 @@ static void senders_must_be_approved_and_accounts_active(void **state)
 	assert_int_equal(mail(f, &t, "anyone@example.org"), SMTP_R_NONE);
 	assert_int_equal(mail(f, &t, "x@sub.example.org"), SMTP_R_SENDER_NOT_AUTHORIZED);
 	assert_int_equal(store_user_set_enabled(f->st, "app", false), 0);
+	/* read from the cache until told: a change through this same connection */
+	assert_int_equal(mail(f, &t, "news@example.com"), SMTP_R_NONE);
+	policy_forget(f->p);
 	assert_int_equal(mail(f, &t, "news@example.com"), SMTP_R_ACCOUNT_SUSPENDED);
 	policy_txn_end(f->p, &t);
 	/* a trusted client without trusted_user has no sender policy */
@@ -207,6 +210,25 @@ static void senders_must_be_approved_and_accounts_active(void **state)
 	strcpy(f->cfg.trusted_user, "app");
 	assert_string_equal(policy_user(&f->cfg, NULL, true), "app");
 	assert_null(policy_user(&f->cfg, NULL, false));
+}
+
+/* A change made by another process (the admin CLI) is seen at the next MAIL. */
+static void changes_from_another_connection_are_seen_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct policy_txn t = { 0 };
+	struct store *other;
+	char path[128], err[512];
+
+	snprintf(path, sizeof(path), "%s/tern.db", f->dir);
+	assert_int_equal(store_open_sqlite(path, &other, err, sizeof(err)), 0);
+	assert_int_equal(mail(f, &t, "late@example.com"), SMTP_R_SENDER_NOT_AUTHORIZED);
+	assert_int_equal(store_sender_add(other, "app", "late@example.com"), 0);
+	assert_int_equal(mail(f, &t, "late@example.com"), SMTP_R_NONE);
+	assert_int_equal(store_user_set_enabled(other, "app", false), 0);
+	assert_int_equal(mail(f, &t, "late@example.com"), SMTP_R_ACCOUNT_SUSPENDED);
+	policy_txn_end(f->p, &t);
+	store_close(other);
 }
 
 static void suppressed_recipients_get_the_configured_reply(void **state)
@@ -310,6 +332,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_users_own_limits_win, setup, teardown),
 		cmocka_unit_test_setup_teardown(senders_must_be_approved_and_accounts_active, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(changes_from_another_connection_are_seen_at_once,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(suppressed_recipients_get_the_configured_reply,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(connections_per_address_are_limited, setup,
