@@ -54,7 +54,11 @@ struct policy {
 	struct hmap *users; /* user -> struct user_cache */
 	int64_t version;
 	bool version_known;
+	int64_t version_checked_ns; /* CLOCK_MONOTONIC of the last check */
+	int64_t version_interval_ns;
 };
+
+#define VERSION_INTERVAL_NS 2000000 /* 2 ms: a CLI change is in force before its command returns */
 
 #define SENDER_CACHE_MAX 10000 /* answers remembered per user before starting over */
 
@@ -188,6 +192,11 @@ static void user_cache_free(void *v)
 	free(c);
 }
 
+void policy_set_version_interval(struct policy *p, int64_t ns)
+{
+	p->version_interval_ns = ns;
+}
+
 void policy_forget(struct policy *p)
 {
 	struct hmap *fresh = hmap_new();
@@ -202,7 +211,16 @@ void policy_forget(struct policy *p)
  * server). */
 static void check_version(struct policy *p)
 {
-	int64_t v;
+	struct timespec ts;
+	int64_t v, t;
+
+	/* Each check is a read transaction (file locks); a busy server checks at most every
+	 * few milliseconds, which no admin command is faster than. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (p->version_known && t - p->version_checked_ns < p->version_interval_ns)
+		return;
+	p->version_checked_ns = t;
 
 	if (store_data_version(p->st, &v) != 0) {
 		policy_forget(p);
@@ -269,6 +287,7 @@ struct policy *policy_new(struct store *st, struct logger *log, policy_clock clo
 	p->log = log;
 	p->clock = clock != NULL ? clock : real_clock;
 	p->clock_ctx = clock_ctx;
+	p->version_interval_ns = VERSION_INTERVAL_NS;
 	if ((p->usage = hmap_new()) == NULL || (p->ips = hmap_new()) == NULL ||
 	    (p->users = hmap_new()) == NULL) {
 		policy_free(p);

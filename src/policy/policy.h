@@ -43,6 +43,10 @@ void policy_free(struct policy *p);
  * another process changes the store; this is for changes through the same connection). */
 void policy_forget(struct policy *p);
 
+/* How often at most the store is asked whether it changed (default 2 ms; 0 for tests that
+ * change it and check at once). */
+void policy_set_version_interval(struct policy *p, int64_t ns);
+
 /* Reads the last day's counts from the store (at start). 0 or -errno. */
 int policy_load(struct policy *p);
 /* Writes the counts made since the last flush to the store. 0 or -errno (kept for the next
