@@ -30,6 +30,17 @@ static const char *problem(int rc)
 	}
 }
 
+/* Closes the store and turns r into the exit status, saying what went wrong. */
+static int done(struct store *st, int r, const char *cmd, const char *verb)
+{
+	store_close(st);
+	if (r != 0) {
+		fprintf(stderr, "tern %s %s: %s\n", cmd, verb, problem(r));
+		return CLI_PROBLEM;
+	}
+	return CLI_OK;
+}
+
 /* Removes a flag from argv; true when it was there. */
 static bool take_flag(int *argc, char **argv, const char *flag)
 {
@@ -140,12 +151,7 @@ int cmd_sender(int argc, char **argv)
 		if ((r = store_sender_remove(st, argv[2], argv[3])) == 0)
 			printf("%s may no longer send as %s\n", argv[2], argv[3]);
 	}
-	store_close(st);
-	if (r != 0) {
-		fprintf(stderr, "tern sender %s: %s\n", verb, problem(r));
-		return CLI_PROBLEM;
-	}
-	return CLI_OK;
+	return done(st, r, "sender", verb);
 }
 
 /* ---- tern suppress ---------------------------------------------------------------------- */
@@ -286,12 +292,7 @@ int cmd_suppress(int argc, char **argv)
 		if ((r = store_suppress_remove(st, argv[2])) == 0)
 			printf("%s removed from the suppression list\n", argv[2]);
 	}
-	store_close(st);
-	if (r != 0) {
-		fprintf(stderr, "tern suppress %s: %s\n", verb, problem(r));
-		return CLI_PROBLEM;
-	}
-	return CLI_OK;
+	return done(st, r, "suppress", verb);
 }
 
 /* ---- tern limits ------------------------------------------------------------------------ */
@@ -420,10 +421,5 @@ int cmd_limits(int argc, char **argv)
 	}
 	if (r == 0)
 		r = show_limits(st, &cfg, argv[2], json);
-	store_close(st);
-	if (r != 0) {
-		fprintf(stderr, "tern limits %s: %s\n", verb, problem(r));
-		return CLI_PROBLEM;
-	}
-	return CLI_OK;
+	return done(st, r, "limits", verb);
 }

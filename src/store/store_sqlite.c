@@ -327,16 +327,6 @@ done:
 	return rc < 0 ? (int)rc : 0;
 }
 
-/* Runs a one-row change keyed by name; no row changed means no such user. */
-static int change_user(struct sqlite_store *s, sqlite3_stmt *q)
-{
-	int rc = run(q);
-
-	if (rc == 0 && sqlite3_changes(s->db) == 0)
-		rc = -ENOENT;
-	return rc;
-}
-
 static int sq_user_delete(struct store *st, const char *name)
 {
 	struct sqlite_store *s = backend(st);

@@ -177,6 +177,16 @@ static inline bool grow(void **v, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
+/* Runs a change keyed by its bound values; no row changed means no such entry. */
+static inline int change_user(struct sqlite_store *s, sqlite3_stmt *q)
+{
+	int rc = run(q);
+
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		rc = -ENOENT;
+	return rc;
+}
+
 /* store_sqlite_policy.c: the schema it needs (appended to the migrations), preparing and
  * finalizing its statements, and its operations for the ops table. */
 #define SQLITE_POLICY_SCHEMA                                                                       \

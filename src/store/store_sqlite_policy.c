@@ -76,36 +76,31 @@ static const char *text(sqlite3_stmt *q, int col)
 
 /* ---- approved senders --------------------------------------------------------------------- */
 
-static int sq_sender_add(struct store *st, const char *user, const char *sender)
+/* Runs statement `which` with one or two text keys; no row changed: -ENOENT (for an insert
+ * from a SELECT of the user: no such user). */
+static int keyed_change(struct store *st, enum pstmt which, const char *a, const char *b)
 {
 	struct sqlite_store *s = backend(st);
-	sqlite3_stmt *q = s->pstmt[P_SENDER_INSERT];
+	sqlite3_stmt *q = s->pstmt[which];
 	int rc;
 
 	lock(s);
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, sender, -1, SQLITE_STATIC);
-	rc = run(q);
-	if (rc == 0 && sqlite3_changes(s->db) == 0)
-		rc = -ENOENT; /* no such user: the SELECT gave no row */
+	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+	if (b != NULL)
+		sqlite3_bind_text(q, 2, b, -1, SQLITE_STATIC);
+	rc = change_user(s, q);
 	unlock(s);
 	return rc;
 }
 
+static int sq_sender_add(struct store *st, const char *user, const char *sender)
+{
+	return keyed_change(st, P_SENDER_INSERT, user, sender);
+}
+
 static int sq_sender_remove(struct store *st, const char *user, const char *sender)
 {
-	struct sqlite_store *s = backend(st);
-	sqlite3_stmt *q = s->pstmt[P_SENDER_DELETE];
-	int rc;
-
-	lock(s);
-	sqlite3_bind_text(q, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, sender, -1, SQLITE_STATIC);
-	rc = run(q);
-	if (rc == 0 && sqlite3_changes(s->db) == 0)
-		rc = -ENOENT;
-	unlock(s);
-	return rc;
+	return keyed_change(st, P_SENDER_DELETE, user, sender);
 }
 
 static int sq_sender_list(struct store *st, const char *user,
@@ -184,17 +179,7 @@ done:
 
 static int sq_suppress_remove(struct store *st, const char *address)
 {
-	struct sqlite_store *s = backend(st);
-	sqlite3_stmt *q = s->pstmt[P_SUP_DELETE];
-	int rc;
-
-	lock(s);
-	sqlite3_bind_text(q, 1, address, -1, SQLITE_STATIC);
-	rc = run(q);
-	if (rc == 0 && sqlite3_changes(s->db) == 0)
-		rc = -ENOENT;
-	unlock(s);
-	return rc;
+	return keyed_change(st, P_SUP_DELETE, address, NULL);
 }
 
 static void read_suppression(sqlite3_stmt *q, int col, struct store_suppression *e)
