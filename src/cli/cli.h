@@ -5,6 +5,7 @@
 #ifndef TERN_CLI_CLI_H
 #define TERN_CLI_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #ifndef TERN_VERSION
@@ -44,5 +45,11 @@ void limits_usage(FILE *out);
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */
 void cli_wrap(FILE *out, const char *text, int indent, int width);
+
+/* Removes `flag` from argv (argv[argc] must be NULL); true when it was there. */
+bool cli_take_flag(int *argc, char **argv, const char *flag);
+
+/* Prints `s` as a JSON string literal on standard output. */
+void cli_json_string(const char *s);
 
 #endif

@@ -41,35 +41,6 @@ static int done(struct store *st, int r, const char *cmd, const char *verb)
 	return CLI_OK;
 }
 
-/* Removes a flag from argv; true when it was there. */
-static bool take_flag(int *argc, char **argv, const char *flag)
-{
-	for (int i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], flag) == 0) {
-			for (int k = i; k < *argc; k++)
-				argv[k] = argv[k + 1];
-			(*argc)--;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 32)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* ---- tern sender ------------------------------------------------------------------------ */
 
 void sender_usage(FILE *out)
@@ -107,7 +78,7 @@ static int print_sender(const char *sender, void *ctx)
 
 	if (l->json) {
 		printf("%s", l->n ? ", " : "");
-		print_json_string(sender);
+		cli_json_string(sender);
 	} else {
 		printf("%s\n", sender);
 	}
@@ -118,7 +89,7 @@ static int print_sender(const char *sender, void *ctx)
 int cmd_sender(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
-	struct list_ctx l = { take_flag(&argc, argv, "--json"), 0 };
+	struct list_ctx l = { cli_take_flag(&argc, argv, "--json"), 0 };
 	struct tern_config cfg;
 	struct store *st;
 	const char *verb = argc > 1 ? argv[1] : "";
@@ -193,9 +164,9 @@ static int print_suppression(const struct store_suppression *e, void *ctx)
 
 	if (l->json) {
 		printf("%s{\"address\": ", l->n ? ",\n " : "");
-		print_json_string(e->address);
+		cli_json_string(e->address);
 		printf(", \"reason\": \"%s\", \"source\": ", store_suppress_reason_name(e->reason));
-		print_json_string(e->source);
+		cli_json_string(e->source);
 		printf(", \"created\": %" PRId64 ", \"expires\": %" PRId64 "}", e->created,
 		       e->expires);
 	} else {
@@ -224,7 +195,7 @@ static int64_t parse_when(const char *s)
 int cmd_suppress(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
-	struct list_ctx l = { take_flag(&argc, argv, "--json"), 0 };
+	struct list_ctx l = { cli_take_flag(&argc, argv, "--json"), 0 };
 	const char *reason = take_option(&argc, argv, "--reason");
 	const char *expires = take_option(&argc, argv, "--expires");
 	const char *since = take_option(&argc, argv, "--since");
@@ -391,7 +362,7 @@ static int show_limits(struct store *st, const struct tern_config *cfg, const ch
 int cmd_limits(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
-	bool json = take_flag(&argc, argv, "--json");
+	bool json = cli_take_flag(&argc, argv, "--json");
 	const char *verb = argc > 1 ? argv[1] : "";
 	struct tern_config cfg;
 	struct store_limits l;

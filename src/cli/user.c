@@ -20,7 +20,7 @@ void user_usage(FILE *out)
 		"usage: tern user add NAME [--password-stdin] [-c FILE]\n"
 		"       tern user passwd NAME [--password-stdin] [-c FILE]\n"
 		"       tern user list [--json] [-c FILE]\n"
-		"       tern user show NAME [-c FILE]\n"
+		"       tern user show NAME [--json] [-c FILE]\n"
 		"       tern user suspend|resume NAME [-c FILE]\n"
 		"       tern user delete NAME [-c FILE]\n"
 		"\n"
@@ -102,21 +102,8 @@ int cmd_user(int argc, char **argv)
 	char err[600], pw[1024];
 	int rc = CLI_USAGE, r;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
-			json = true;
-			for (int k = i; k < argc; k++)
-				argv[k] = argv[k + 1];
-			argc--;
-			i--;
-		} else if (strcmp(argv[i], "--password-stdin") == 0) {
-			from_stdin = true;
-			for (int k = i; k < argc; k++)
-				argv[k] = argv[k + 1];
-			argc--;
-			i--;
-		}
-	}
+	json = cli_take_flag(&argc, argv, "--json");
+	from_stdin = cli_take_flag(&argc, argv, "--password-stdin");
 	if (argc < 2) {
 		user_usage(stderr);
 		return CLI_USAGE;
@@ -153,7 +140,10 @@ int cmd_user(int argc, char **argv)
 			printf("]\n");
 	} else if (strcmp(verb, "show") == 0) {
 		struct store_user u;
-		if ((r = store_user_get(st, name, &u)) == 0) {
+		if ((r = store_user_get(st, name, &u)) == 0 && json) {
+			print_user(&u, &shown);
+			printf("\n");
+		} else if (r == 0) {
 			printf("%-32s %-9s %-11s %s\n", "USER", "STATE", "CREDENTIALS", "CREATED");
 			print_user(&u, NULL);
 		}
@@ -236,18 +226,8 @@ int cmd_credential(int argc, char **argv)
 	int64_t r = 0;
 	long long id = 0;
 
-	for (int i = 1; i < argc; i++) {
-		bool *flag = strcmp(argv[i], "--json") == 0		? &k.json
-			     : strcmp(argv[i], "--password-stdin") == 0 ? &from_stdin
-									: NULL;
-		if (flag == NULL)
-			continue;
-		*flag = true;
-		for (int j = i; j < argc; j++)
-			argv[j] = argv[j + 1];
-		argc--;
-		i--;
-	}
+	k.json = cli_take_flag(&argc, argv, "--json");
+	from_stdin = cli_take_flag(&argc, argv, "--password-stdin");
 	verb = argc > 1 ? argv[1] : "";
 	if (!(((strcmp(verb, "add") == 0 || strcmp(verb, "list") == 0) && argc == 3) ||
 	      (strcmp(verb, "revoke") == 0 && argc == 4))) {
