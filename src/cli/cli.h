@@ -6,6 +6,7 @@
 #define TERN_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifndef TERN_VERSION
@@ -33,6 +34,8 @@ int cmd_user(int argc, char **argv);
 void user_usage(FILE *out);
 int cmd_queue(int argc, char **argv);
 void queue_usage(FILE *out);
+int cmd_events(int argc, char **argv);
+void events_usage(FILE *out);
 int cmd_credential(int argc, char **argv);
 void credential_usage(FILE *out);
 int cmd_sender(int argc, char **argv);
@@ -41,6 +44,8 @@ int cmd_suppress(int argc, char **argv);
 void suppress_usage(FILE *out);
 int cmd_limits(int argc, char **argv);
 void limits_usage(FILE *out);
+int cmd_route(int argc, char **argv);
+void route_usage(FILE *out);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */
@@ -51,5 +56,10 @@ bool cli_take_flag(int *argc, char **argv, const char *flag);
 
 /* Prints `s` as a JSON string literal on standard output. */
 void cli_json_string(const char *s);
+
+/* A point in time as a person types it: "2026-11-23" (midnight UTC), "2026-11-23T10:00:00Z",
+ * unix seconds, or a span before now: "90s", "30m", "1h", "2d", "1w". Returns unix seconds, or
+ * -1 for anything else (including a date that does not exist, such as 2026-02-30). */
+int64_t cli_parse_time(const char *s, int64_t now);
 
 #endif

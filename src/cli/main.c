@@ -15,11 +15,15 @@ static const struct cli_command commands[] = {
 	{ "serve", cmd_serve, serve_usage, "run the submission server" },
 	{ "user", cmd_user, user_usage, "manage SMTP credentials (add, list, delete, passwd)" },
 	{ "queue", cmd_queue, queue_usage, "show the messages in the spool (list, show)" },
+	{ "events", cmd_events, events_usage,
+	  "what happened to each message and recipient: the delivery event log" },
 	{ "credential", cmd_credential, credential_usage,
 	  "a user's SMTP passwords, several at once for rotation (add, list, revoke)" },
 	{ "sender", cmd_sender, sender_usage, "approved senders of a user (add, list, remove)" },
 	{ "suppress", cmd_suppress, suppress_usage, "the suppression list (add, list, remove)" },
 	{ "limits", cmd_limits, limits_usage, "a user's own sending limits (set, show)" },
+	{ "route", cmd_route, route_usage,
+	  "how tern would reach a domain: its MX hosts and addresses" },
 };
 
 static void usage(FILE *out)

@@ -1,9 +1,13 @@
 /*
  * output.c - small output helpers shared by the subcommands.
  */
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -61,4 +65,51 @@ void cli_json_string(const char *s)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+/* The whole of s is a date, or a date and time with an optional Z: unix seconds, or -1. */
+static int64_t parse_date(const char *s)
+{
+	struct tm tm, back;
+	const char *end;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*end == 'T' && (end = strptime(end + 1, "%H:%M:%S", &tm)) != NULL && *end == 'Z')
+		end++;
+	if (end == NULL || *end != '\0')
+		return -1;
+	/* strptime takes 2026-02-30; timegm would make it March 2: refuse what does not exist */
+	back = tm;
+	if ((t = timegm(&tm)) < 0 || gmtime_r(&t, &tm) == NULL || tm.tm_mday != back.tm_mday ||
+	    tm.tm_mon != back.tm_mon)
+		return -1;
+	return (int64_t)t;
+}
+
+int64_t cli_parse_time(const char *s, int64_t now)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} spans[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 604800 } };
+	char *end;
+	long long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	if (strchr(s, '-') != NULL)
+		return parse_date(s);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == '\0')
+		return (int64_t)v; /* unix seconds */
+	for (size_t i = 0; end[1] == '\0' && i < sizeof(spans) / sizeof(spans[0]); i++)
+		if (*end == spans[i].unit && v <= now / spans[i].seconds)
+			return now - (int64_t)v * spans[i].seconds;
+	return -1;
 }

@@ -177,21 +177,6 @@ static int print_suppression(const struct store_suppression *e, void *ctx)
 	return 0;
 }
 
-/* "YYYY-MM-DD" (UTC midnight) or unix seconds; -1 when neither. */
-static int64_t parse_when(const char *s)
-{
-	struct tm tm;
-	char *end;
-	long long v;
-
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end != NULL && *end == '\0')
-		return (int64_t)timegm(&tm);
-	v = strtoll(s, &end, 10);
-	return *s != '\0' && *end == '\0' && v >= 0 ? (int64_t)v : -1;
-}
-
 int cmd_suppress(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
@@ -216,8 +201,8 @@ int cmd_suppress(int argc, char **argv)
 		suppress_usage(stderr);
 		return CLI_USAGE;
 	}
-	if ((since != NULL && (flt.since = parse_when(since)) < 0) ||
-	    (until != NULL && (flt.until = parse_when(until)) < 0)) {
+	if ((since != NULL && (flt.since = cli_parse_time(since, flt.now)) < 0) ||
+	    (until != NULL && (flt.until = cli_parse_time(until, flt.now)) < 0)) {
 		fprintf(stderr, "tern suppress: --since and --until take YYYY-MM-DD or unix "
 				"seconds\n");
 		return CLI_USAGE;

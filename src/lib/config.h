@@ -16,14 +16,47 @@
 
 #include "lib/log.h"
 
-#define CONFIG_LISTENERS_MAX 8
-#define CONFIG_NETWORKS_MAX  64
-#define CONFIG_PATH_MAX	     1024
+#define CONFIG_LISTENERS_MAX  8
+#define CONFIG_NETWORKS_MAX   64
+#define CONFIG_PATH_MAX	      1024
+#define CONFIG_ROUTES_MAX     64
+#define CONFIG_POOLS_MAX      8
+#define CONFIG_POOL_ADDRS_MAX 8
+#define CONFIG_RETRIES_MAX    16
 
 enum listener_tls { LISTEN_PLAIN = 0, LISTEN_STARTTLS, LISTEN_IMPLICIT_TLS };
 enum listener_proxy { PROXY_OFF = 0, PROXY_V1, PROXY_V2 };
 /* What RCPT answers for a suppressed recipient. */
 enum suppression_reply { SUPPRESS_REPLY_ACCEPT = 0, SUPPRESS_REPLY_254, SUPPRESS_REPLY_REJECT };
+
+/* TLS levels of outbound delivery, in the order of proto/smtp_client.h's smtp_tls_level. */
+enum delivery_tls { DTLS_NONE = 0, DTLS_MAY, DTLS_ENCRYPT, DTLS_VERIFY, DTLS_DEFAULT = -1 };
+
+/* [route DOMAIN]: how mail for one domain (or, for "*", every domain without its own route:
+ * a smarthost) is delivered. */
+struct route_config {
+	char domain[256];      /* lowercase; "*" for the smarthost */
+	char host[256];	       /* relay host name or address; "" = the domain's MX */
+	int port;	       /* 0 = [delivery] port */
+	enum delivery_tls tls; /* DTLS_DEFAULT = [delivery] tls */
+	bool tls_on_connect;   /* implicit TLS (port 465 style) */
+	char auth_user[128];   /* AUTH towards the relay, "" for none */
+	char auth_password[256];
+};
+
+/* [pool NAME]: local addresses outbound connections leave from, each with its EHLO name. */
+struct pool_address {
+	int family; /* 4 or 6 */
+	uint8_t addr[16];
+	char text[64];	/* the address as written */
+	char helo[256]; /* the name that belongs to it; "" = hostname */
+};
+struct pool_config {
+	char name[32];
+	struct pool_address addrs[CONFIG_POOL_ADDRS_MAX];
+	size_t naddrs;
+	char users[1024]; /* users who send through this pool (comma-separated), "" none */
+};
 
 struct listener_config {
 	char name[32];
@@ -79,6 +112,28 @@ struct tern_config {
 	char trusted_user[65]; /* whom trusted_networks clients send as; "" none */
 	unsigned max_hops;     /* Received fields before a message is taken for a loop */
 	uint64_t max_header_size;
+	/* [delivery] */
+	char dns_servers[256];		    /* "ip[:port],..." or "" for /etc/resolv.conf */
+	unsigned dns_timeout;		    /* seconds per DNS query attempt */
+	bool deliver;			    /* deliver at all (off: accept and keep) */
+	char helo_name[256];		    /* "" = hostname */
+	unsigned remote_port;		    /* port of MX hosts (25) */
+	enum delivery_tls tls;		    /* default TLS level */
+	char tls_ca_file[CONFIG_PATH_MAX];  /* CAs for the verify level; "" = the system's */
+	unsigned retry[CONFIG_RETRIES_MAX]; /* retry_schedule, seconds; the last repeats */
+	size_t retry_count;
+	unsigned max_queue_lifetime;  /* seconds */
+	unsigned delay_warning;	      /* seconds, 0 = no delay notices */
+	unsigned connect_timeout;     /* seconds */
+	unsigned smtp_timeout;	      /* seconds per reply (greeting, commands) */
+	unsigned data_timeout_out;    /* seconds for the reply after the message data */
+	unsigned max_deliveries;      /* outbound connections at once */
+	unsigned per_destination;     /* outbound connections at once to one destination */
+	char suppress_on_bounce[256]; /* categories whose bounces add to the suppression list */
+	struct route_config routes[CONFIG_ROUTES_MAX];
+	size_t route_count;
+	struct pool_config pools[CONFIG_POOLS_MAX];
+	size_t pool_count;
 	/* [store], [spool] */
 	char store_path[CONFIG_PATH_MAX];
 	char spool_path[CONFIG_PATH_MAX];
@@ -98,6 +153,14 @@ bool net_block_parse(const char *s, struct net_block *out);
 /* True when addr (4 or 16 bytes of the family) is inside any of the blocks. */
 bool net_blocks_contain(const struct net_block *blocks, size_t count, int family,
 			const uint8_t *addr);
+
+/* Parses "90", "90s", "5m", "1h", "2d" into seconds. */
+bool config_parse_duration(const char *v, uint64_t *out);
+
+/* The route for a domain (lowercase): its own [route], else [route *], else NULL (MX). */
+const struct route_config *config_route_for(const struct tern_config *c, const char *domain);
+/* The pool a user sends through: one naming the user, else "shared", else NULL (no binding). */
+const struct pool_config *config_pool_for(const struct tern_config *c, const char *user);
 
 /* The keys of the table, for the documentation test: calls cb with "section.key". */
 void config_each_key(void (*cb)(const char *section, const char *key, void *ctx), void *ctx);

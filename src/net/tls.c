@@ -77,6 +77,41 @@ fail:
 	return NULL;
 }
 
+struct tls_context *tls_client_context_new(const char *ca_file, char *err, size_t errlen)
+{
+	struct tls_context *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->refs = 1;
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (c->ctx == NULL) {
+		openssl_error(err, errlen, "cannot create TLS context", "");
+		goto fail;
+	}
+	/* Mail servers still run TLS 1.0 in places; opportunistic TLS that refuses them would
+	 * fall back to plaintext, which is worse. Levels that verify ask for 1.2. */
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
+	SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (ca_file != NULL && ca_file[0] != '\0') {
+		if (SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1) {
+			openssl_error(err, errlen, "cannot load CA certificates from", ca_file);
+			goto fail;
+		}
+	} else if (SSL_CTX_set_default_verify_paths(c->ctx) != 1) {
+		openssl_error(err, errlen, "cannot load the system's CA certificates", "");
+		goto fail;
+	}
+	return c;
+fail:
+	SSL_CTX_free(c->ctx);
+	free(c);
+	return NULL;
+}
+
 void tls_context_ref(struct tls_context *ctx)
 {
 	ctx->refs++;
@@ -114,15 +149,6 @@ struct tls_session *tls_session_new(struct tls_context *ctx)
 	return t;
 }
 
-void tls_session_free(struct tls_session *t)
-{
-	if (t == NULL)
-		return;
-	SSL_free(t->ssl); /* frees both BIOs */
-	tls_context_unref(t->ctx);
-	free(t);
-}
-
 static void note_error(struct tls_session *t, const char *what)
 {
 	unsigned long e = ERR_get_error();
@@ -132,6 +158,60 @@ static void note_error(struct tls_session *t, const char *what)
 	else
 		snprintf(t->error, sizeof(t->error), "%s", what);
 	ERR_clear_error();
+}
+
+struct tls_session *tls_session_new_client(struct tls_context *ctx, const char *host, bool verify)
+{
+	struct tls_session *t = tls_session_new(ctx);
+
+	if (t == NULL)
+		return NULL;
+	SSL_set_connect_state(t->ssl);
+	/* SNI for host names only: RFC 6066 forbids literal addresses there. */
+	if (host != NULL && host[0] != '\0' && strspn(host, "0123456789.:") != strlen(host))
+		SSL_set_tlsext_host_name(t->ssl, host);
+	if (verify) {
+		SSL_set_min_proto_version(t->ssl, TLS1_2_VERSION);
+		SSL_set_hostflags(t->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (host == NULL || SSL_set1_host(t->ssl, host) != 1) {
+			tls_session_free(t);
+			return NULL;
+		}
+		SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
+	} else {
+		SSL_set_verify(t->ssl, SSL_VERIFY_NONE, NULL);
+	}
+	return t;
+}
+
+int tls_handshake(struct tls_session *t)
+{
+	int n = SSL_do_handshake(t->ssl);
+
+	if (n == 1)
+		return 1;
+	switch (SSL_get_error(t->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		return 0;
+	default:
+		if (SSL_get_verify_result(t->ssl) != X509_V_OK)
+			snprintf(t->error, sizeof(t->error), "certificate not trusted: %s",
+				 X509_verify_cert_error_string(SSL_get_verify_result(t->ssl)));
+		else
+			note_error(t, "TLS handshake failed");
+		ERR_clear_error();
+		return -1;
+	}
+}
+
+void tls_session_free(struct tls_session *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl); /* frees both BIOs */
+	tls_context_unref(t->ctx);
+	free(t);
 }
 
 bool tls_feed(struct tls_session *t, const uint8_t *in, size_t len)

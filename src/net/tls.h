@@ -1,5 +1,5 @@
 /*
- * tls.h - server-side TLS through OpenSSL memory BIOs.
+ * tls.h - TLS through OpenSSL memory BIOs, for the listeners and for outbound delivery.
  *
  * The event loop owns the socket; TLS never does. Ciphertext read from the socket is pushed in
  * with tls_feed, plaintext comes out of tls_read, plaintext to send goes in with tls_write, and
@@ -22,11 +22,22 @@ struct tls_session;
 /* Loads certificate chain and key (PEM). NULL with a message that says what to fix. */
 struct tls_context *tls_context_new(const char *cert_file, const char *key_file, char *err,
 				    size_t errlen);
+/* A context for outbound connections: trusts the CA certificates in ca_file (PEM), or the
+ * system's when ca_file is NULL or "". NULL with a message that says what to fix. */
+struct tls_context *tls_client_context_new(const char *ca_file, char *err, size_t errlen);
 /* Reference counting: sessions hold their context. */
 void tls_context_ref(struct tls_context *ctx);
 void tls_context_unref(struct tls_context *ctx);
 
 struct tls_session *tls_session_new(struct tls_context *ctx);
+/* A client session towards `host` (sent as SNI when it is a name). With verify, the handshake
+ * fails unless the certificate chains to a trusted CA and is valid for `host` (RFC 6125: no
+ * partial wildcards); without, any certificate is taken (encryption without authentication).
+ * Call tls_handshake to produce the ClientHello, then feed/handshake until it returns 1. */
+struct tls_session *tls_session_new_client(struct tls_context *ctx, const char *host, bool verify);
+/* Drives the handshake: 1 done, 0 wants more from the peer (send tls_pending_output first),
+ * -1 failed (tls_error says why: an untrusted certificate is named as such). */
+int tls_handshake(struct tls_session *t);
 void tls_session_free(struct tls_session *t);
 
 /* Pushes ciphertext from the peer. false when the TLS state is broken (close the connection). */

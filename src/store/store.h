@@ -1,7 +1,7 @@
 /*
  * store.h - tern's persistent state behind one interface: users and their SMTP credentials,
- * approved senders, the suppression list, per-user limits and usage counters, with SQLite and
- * (later) PostgreSQL backends.
+ * approved senders, the suppression list, per-user limits and usage counters, the delivery
+ * event log, with SQLite and (later) PostgreSQL backends.
  *
  * Promises:
  * - Passwords are never stored: each credential is an argon2id hash (libsodium). A user may hold
@@ -208,6 +208,84 @@ int store_usage_prune(struct store *st, int64_t before);
  * that a cache of what was read can tell when to read again. 0 or -errno. */
 int store_data_version(struct store *st, int64_t *out);
 
+/* ---- Delivery events: every state change of every recipient, for `tern events`, the API and
+ * recovery -----------------------------------------------------------------------------------
+ * An append-only log: one row per step (queued, each attempt, the terminal state), with the
+ * queue id, kept until pruned. Times are unix milliseconds. */
+
+enum store_event_status {
+	EV_QUEUED,
+	EV_DEFERRED,
+	EV_DELIVERED,
+	EV_BOUNCED,
+	EV_EXPIRED,
+	EV_SUPPRESSED,
+	EV_DELETED,
+	EV_HELD,
+	EV_RELEASED,
+	EV_DELAYED, /* delay notice sent */
+	EV__COUNT
+};
+
+const char *store_event_status_name(enum store_event_status s); /* "delivered"; "unknown" */
+bool store_event_status_parse(const char *name, enum store_event_status *out);
+/* delivered, bounced, expired, suppressed, deleted: a recipient ends in exactly one of these. */
+bool store_event_status_terminal(enum store_event_status s);
+
+struct store_event {
+	int64_t id;	       /* set by the store: increasing, never reused (even after prune) */
+	int64_t time_ms;       /* unix milliseconds, > 0 */
+	const char *queue_id;  /* non-empty */
+	const char *recipient; /* "" for message-wide events */
+	const char *sender;    /* envelope sender */
+	const char *user;      /* submitting user or "" */
+	enum store_event_status status;
+	int attempt;		 /* 0 when not an attempt */
+	const char *remote_host; /* "" when none */
+	const char *remote_ip;
+	const char *tls;      /* "TLSv1.3/TLS_AES_256_GCM_SHA384" or "" */
+	int64_t delay_ms;     /* since the message was accepted, >= 0 */
+	const char *dsn;      /* enhanced status "5.1.1" or "" */
+	const char *reply;    /* the remote reply or the local reason */
+	const char *category; /* knowledge-base category name ("user_unknown") or "" */
+};
+
+/* Appends n events in one transaction (durable when it returns 0), all or nothing. Every
+ * string but queue_id may be NULL, stored as "". -EINVAL (and nothing written) unless each
+ * event has a non-empty queue_id, time_ms > 0, a known status, attempt >= 0 and
+ * delay_ms >= 0; other -errno when the database cannot be written. ev[i].id is not read. */
+int store_events_add(struct store *st, const struct store_event *ev, size_t n);
+
+struct store_event_filter {
+	const char *queue_id;	    /* NULL = any */
+	const char *recipient;	    /* NULL = any; exact, case-insensitive (ASCII) */
+	const char *domain;	    /* NULL = any; recipient domain, case-insensitive, no '@' */
+	int status;		    /* -1 = any, else enum store_event_status */
+	int64_t since_ms, until_ms; /* time_ms >= since_ms and < until_ms; 0 = open */
+	size_t limit;		    /* 0 = no limit */
+	bool newest_first;
+};
+
+/* Calls cb for each matching event, oldest first (by time, then id) unless newest_first; the
+ * strings are valid during cb only, and no lock is held (cb may use the store). Read in
+ * chunks, so a long log never blocks writers. Non-zero from cb stops and is returned.
+ * -EINVAL for a NULL f or cb, an empty queue_id, a status out of range or negative times. */
+int store_events_query(struct store *st, const struct store_event_filter *f,
+		       int (*cb)(const struct store_event *e, void *ctx), void *ctx);
+
+/* For restart recovery: each recipient of the message that reached a terminal state, with the
+ * last terminal status it reached (later non-terminal events cannot undo one), in recipient
+ * order; recipient "" stands for a message-wide terminal event (deleted by an operator).
+ * Recipients without a terminal event are not reported. Non-zero from cb stops and is returned;
+ * -EINVAL for an empty queue_id or a NULL cb. */
+int store_events_terminal(struct store *st, const char *queue_id,
+			  int (*cb)(const char *recipient, enum store_event_status s, void *ctx),
+			  void *ctx);
+
+/* Deletes events with time_ms < before_ms; returns the count deleted or -errno (-EINVAL for a
+ * negative before_ms). */
+int64_t store_events_prune(struct store *st, int64_t before_ms);
+
 /* ---- for backends only ------------------------------------------------------------------- */
 
 /* What store_auth_check needs from a backend: the user's state and encoded hashes. */
@@ -245,6 +323,18 @@ struct store_policy_ops {
 	int (*data_version)(struct store *st, int64_t *out);
 };
 
+/* A backend's event log operations. The public functions have checked every argument and
+ * turned NULL strings of events into "". */
+struct store_events_ops {
+	int (*add)(struct store *st, const struct store_event *ev, size_t n);
+	int (*query)(struct store *st, const struct store_event_filter *f,
+		     int (*cb)(const struct store_event *e, void *ctx), void *ctx);
+	int (*terminal)(struct store *st, const char *queue_id,
+			int (*cb)(const char *recipient, enum store_event_status s, void *ctx),
+			void *ctx);
+	int64_t (*prune)(struct store *st, int64_t before_ms);
+};
+
 /* A backend's operations. The public functions have already checked names and ids and turned
  * passwords into hashes; times are unix seconds. Each operation is thread-safe, holds its lock
  * only for its own database work and never calls a callback with the lock held. */
@@ -264,6 +354,7 @@ struct store_ops {
 			 void *ctx);
 	int (*auth_lookup)(struct store *st, const char *name, struct store_secrets *out);
 	const struct store_policy_ops *policy;
+	const struct store_events_ops *events;
 };
 
 /* The head of every backend's own struct (its first member), so a backend turns a struct store *

@@ -262,6 +262,8 @@ static const char *const migrations[] = {
 	"CREATE INDEX credentials_by_user ON credentials(user_id);",
 	/* 2: approved senders, the suppression list, per-user limits, usage counts. */
 	SQLITE_POLICY_SCHEMA,
+	/* 3: the delivery event log. */
+	SQLITE_EVENTS_SCHEMA,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -547,6 +549,7 @@ static void sq_close(struct store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	sq_policy_finalize(s);
+	sq_events_finalize(s);
 	sqlite3_close(s->db);
 	if (s->lock_made)
 		pthread_mutex_destroy(&s->lock);
@@ -567,6 +570,7 @@ static const struct store_ops sqlite_ops = {
 	.user_list = sq_user_list,
 	.auth_lookup = sq_auth_lookup,
 	.policy = &sqlite_policy_ops,
+	.events = &sqlite_events_ops,
 };
 
 /* ---- opening: the file, the connection's settings, the schema ---------------------------- */
@@ -770,7 +774,7 @@ int store_open_sqlite(const char *path, struct store **out, char *err, size_t er
 			goto done;
 		}
 	}
-	if (sq_policy_prepare(s) != SQLITE_OK) {
+	if (sq_policy_prepare(s) != SQLITE_OK || sq_events_prepare(s) != SQLITE_OK) {
 		db_fail(s, path, "read", err, errlen);
 		goto done;
 	}

@@ -1,8 +1,8 @@
 /*
- * store_sqlite_int.h - what the two files of the SQLite backend share: the connection with its
+ * store_sqlite_int.h - what the files of the SQLite backend share: the connection with its
  * lock and prepared statements, and the small helpers every operation uses. store_sqlite.c
  * holds users and credentials, store_sqlite_policy.c approved senders, suppression, limits and
- * usage counts. Not for use outside src/store.
+ * usage counts, store_sqlite_events.c the delivery event log. Not for use outside src/store.
  */
 #ifndef TERN_STORE_SQLITE_INT_H
 #define TERN_STORE_SQLITE_INT_H
@@ -57,6 +57,12 @@ enum pstmt {
 	P_COUNT
 };
 
+/* The event log's statements (store_sqlite_events.c): fixed ones, and one query per shape of
+ * filter (which of its conditions are set, and the order), prepared at first use so that each
+ * shape gets the plan that uses its index. */
+enum estmt { E_INSERT, E_TERMINAL, E_PRUNE, E_COUNT };
+#define EQ_SHAPES 128 /* 2^7: queue id, recipient, domain, status, since, until, newest first */
+
 struct sqlite_store {
 	struct store base; /* first: a struct store * is a struct sqlite_store * */
 	pthread_mutex_t lock;
@@ -64,6 +70,8 @@ struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	sqlite3_stmt *pstmt[P_COUNT];
+	sqlite3_stmt *estmt[E_COUNT];
+	sqlite3_stmt *equery[EQ_SHAPES]; /* NULL until first used */
 };
 
 /* Binding short text with SQLITE_STATIC or an integer to an index the statement has cannot
@@ -213,5 +221,32 @@ static inline int change_user(struct sqlite_store *s, sqlite3_stmt *q)
 int sq_policy_prepare(struct sqlite_store *s);
 void sq_policy_finalize(struct sqlite_store *s);
 extern const struct store_policy_ops sqlite_policy_ops;
+
+/* store_sqlite_events.c: the same for the event log. AUTOINCREMENT so that an event's id is
+ * never reused, even when pruning has emptied the table: a reader may resume after an id.
+ * recipient_domain is the lower-cased part after the recipient's last '@'. Every index but
+ * the queue id's ends with time_ms, so the newest events of a recipient, domain or status are
+ * read from the end of the index without sorting. */
+#define SQLITE_EVENTS_SCHEMA                                                                       \
+	"CREATE TABLE events ("                                                                    \
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"                                                   \
+	" time_ms INTEGER NOT NULL,"                                                               \
+	" queue_id TEXT NOT NULL,"                                                                 \
+	" recipient TEXT NOT NULL,"                                                                \
+	" recipient_domain TEXT NOT NULL,"                                                         \
+	" sender TEXT NOT NULL, user TEXT NOT NULL,"                                               \
+	" status INTEGER NOT NULL, attempt INTEGER NOT NULL,"                                      \
+	" remote_host TEXT NOT NULL, remote_ip TEXT NOT NULL, tls TEXT NOT NULL,"                  \
+	" delay_ms INTEGER NOT NULL,"                                                              \
+	" dsn TEXT NOT NULL, reply TEXT NOT NULL, category TEXT NOT NULL);"                        \
+	"CREATE INDEX events_by_queue ON events(queue_id);"                                        \
+	"CREATE INDEX events_by_recipient ON events(recipient COLLATE NOCASE, time_ms);"           \
+	"CREATE INDEX events_by_domain ON events(recipient_domain, time_ms);"                      \
+	"CREATE INDEX events_by_time ON events(time_ms);"                                          \
+	"CREATE INDEX events_by_status ON events(status, time_ms);"
+
+int sq_events_prepare(struct sqlite_store *s);
+void sq_events_finalize(struct sqlite_store *s);
+extern const struct store_events_ops sqlite_events_ops;
 
 #endif

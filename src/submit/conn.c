@@ -82,6 +82,9 @@ struct store_job {
 	char id[SPOOL_ID_MAX];
 	size_t size;
 	size_t rcpts;
+	int64_t received;
+	char sender[ADDRESS_MAX + 1];
+	char user[STORE_NAME_MAX + 1];
 };
 
 static void drive(struct conn *c);
@@ -375,6 +378,13 @@ static void store_done(struct commit_waiter *w, int rc)
 
 	c->work_pending--;
 	c->waiting = false;
+	if (ok && c->srv->deliver != NULL) {
+		if (c->txn != NULL)
+			for (size_t i = 0; i < c->txn->suppressed_count; i++)
+				deliver_suppressed(c->srv->deliver, j->id, c->txn->mail_from,
+						   c->txn->user, c->txn->suppressed[i]);
+		deliver_accepted(c->srv->deliver, j->id, j->received, j->rcpts, j->sender, j->user);
+	}
 	if (c->txn != NULL) {
 		if (ok)
 			policy_accepted(c->srv->policy, c->txn);
@@ -489,6 +499,9 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	j->c = c;
 	j->size = msg.len;
 	j->rcpts = env.rcpt_count;
+	j->received = (int64_t)now;
+	snprintf(j->sender, sizeof(j->sender), "%s", env.mail_from);
+	snprintf(j->user, sizeof(j->user), "%s", env.user);
 	j->w.done = store_done;
 	committer_wait(&c->srv->commit, &j->w);
 	c->work_pending++;

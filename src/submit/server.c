@@ -70,6 +70,9 @@ static void on_handle_closed(uv_handle_t *h)
 /* Everything is closed or closing: let the loop run dry. */
 static void finish(struct server *srv)
 {
+	if (srv->finished)
+		return;
+	srv->finished = true;
 	uv_close((uv_handle_t *)&srv->sig_term, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->sig_int, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
@@ -90,7 +93,16 @@ static void on_usage_timer(uv_timer_t *t)
 void server_conn_gone(struct server *srv)
 {
 	srv->conn_count--;
-	if (srv->stopping && srv->conn_count == 0)
+	if (srv->stopping && srv->conn_count == 0 && srv->deliver_stopped)
+		finish(srv);
+}
+
+static void on_deliver_stopped(void *arg)
+{
+	struct server *srv = arg;
+
+	srv->deliver_stopped = true;
+	if (srv->conn_count == 0)
 		finish(srv);
 }
 
@@ -122,8 +134,15 @@ static void stop(struct server *srv, const char *why)
 		conn_shutdown(k);
 		k = n;
 	}
+	control_close(srv->control);
+	srv->control = NULL;
+	if (srv->deliver != NULL)
+		deliver_stop(srv->deliver, on_deliver_stopped, srv);
+	else
+		srv->deliver_stopped = true;
 	if (srv->conn_count == 0) {
-		finish(srv);
+		if (srv->deliver_stopped)
+			finish(srv);
 		return;
 	}
 	uv_timer_start(&srv->grace, on_grace_over, (uint64_t)srv->gen->cfg.shutdown_grace * 1000,
@@ -157,6 +176,8 @@ static void reload(struct server *srv)
 	conf_gen_unref(srv->gen);
 	srv->gen = g;
 	srv->log->level = cfg.log_level;
+	if (srv->deliver != NULL)
+		deliver_reload(srv->deliver, &cfg);
 	log_event(srv->log, LOG_INFO, "reload", "result=ok sessions=%zu", srv->conn_count);
 }
 
@@ -249,11 +270,23 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	if ((r = policy_load(srv->policy)) < 0)
 		log_event(log, LOG_WARN, "usage_load",
 			  "error=\"%s\" hint=\"quotas start from zero\"", strerror(-r));
+	{
+		struct deliver_deps deps = { &srv->loop, srv->spool, &srv->commit, log };
+		srv->deliver = deliver_new(&deps, cfg, err, sizeof(err));
+		if (srv->deliver == NULL) {
+			log_event(log, LOG_ERROR, "delivery", "error=\"%s\"", err);
+			committer_stop(&srv->commit);
+			uv_run(&srv->loop, UV_RUN_NOWAIT);
+			goto done;
+		}
+	}
 	uv_timer_init(&srv->loop, &srv->usage_timer);
 	srv->usage_timer.data = srv;
 	uv_timer_start(&srv->usage_timer, on_usage_timer, 1000, 1000);
 	log_event(log, LOG_INFO, "spool_recovered", "path=%s messages=%zu torn=%zu quarantined=%zu",
 		  cfg->spool_path, rec.messages, rec.torn, rec.quarantined);
+	(void)deliver_start(srv->deliver);
+	srv->control = control_open(&srv->loop, cfg->data_dir, srv->deliver, log);
 	srv->listener_count = cfg->listener_count;
 	for (size_t i = 0; i < cfg->listener_count; i++) {
 		srv->listeners[i].srv = srv;
@@ -274,6 +307,9 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	rc = 0;
 	goto done;
 stop_listeners:
+	control_close(srv->control);
+	srv->control = NULL;
+	srv->deliver_stopped = true;
 	committer_stop(&srv->commit);
 	uv_close((uv_handle_t *)&srv->usage_timer, on_handle_closed);
 	for (size_t i = 0; i < srv->listener_count; i++)
@@ -286,6 +322,8 @@ done:
 		uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
 		uv_run(&srv->loop, UV_RUN_DEFAULT);
 	}
+	deliver_free(srv->deliver);
+	uv_run(&srv->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&srv->loop);
 	policy_free(srv->policy);
 	spool_close(srv->spool);

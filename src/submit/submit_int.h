@@ -17,7 +17,9 @@
 #include "queue/spool.h"
 #include "store/store.h"
 #include "policy/policy.h"
-#include "submit/commit.h"
+#include "deliver/control.h"
+#include "deliver/deliver.h"
+#include "queue/commit.h"
 
 /* One configuration generation: what a session was started with stays valid for its whole
  * life, even when SIGHUP installs a newer one. */
@@ -49,8 +51,11 @@ struct server {
 	struct store *store;
 	struct spool *spool;
 	struct committer commit; /* flushes the spool for the sessions */
-	struct policy *policy;	 /* sender policy: quotas, suppression, client limits */
-	uv_timer_t usage_timer;	 /* writes the policy's counts to the store */
+	struct deliver *deliver; /* takes what was accepted to its recipients */
+	struct control *control; /* DATA_DIR/control.sock for `tern queue` */
+	bool deliver_stopped;
+	struct policy *policy;	/* sender policy: quotas, suppression, client limits */
+	uv_timer_t usage_timer; /* writes the policy's counts to the store */
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t grace;
 	struct conn *conns;
@@ -58,6 +63,7 @@ struct server {
 	uint64_t sessions; /* counter for session ids */
 	uint64_t seed;	   /* makes session ids differ across restarts */
 	bool stopping;
+	bool finished;
 	uint8_t readbuf[65536]; /* one read buffer: libuv calls read callbacks one at a time */
 	bool readbuf_busy;
 };

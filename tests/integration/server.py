@@ -22,7 +22,8 @@ def free_port():
 
 
 class Server:
-    def __init__(self, tern_bin, base, extra="", trusted="", user=True, spool=None):
+    def __init__(self, tern_bin, base, extra="", trusted="", user=True, spool=None,
+                 deliver=False):
         self.bin = tern_bin
         self.dir = pathlib.Path(base)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -73,6 +74,10 @@ private_key = {key}
 command_timeout = 4
 data_timeout = 4
 max_message_size = 12M
+
+[delivery]
+# submission tests look at what stays in the spool; delivery tests turn it on
+enabled = {"yes" if deliver else "no"}
 
 [spool]
 {spool_line}{extra}""")

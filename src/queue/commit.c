@@ -1,7 +1,7 @@
 /*
  * commit.c - the flusher thread and its hand-back to the event loop (see commit.h).
  */
-#include "submit/commit.h"
+#include "queue/commit.h"
 
 #include <errno.h>
 
