@@ -99,11 +99,12 @@ static const struct state_def {
 
 /* Enhanced codes of the failures the session writes itself. */
 static const struct enh_code ENH_NONE = { 0, 0, 0 };
-static const struct enh_code ENH_PROTOCOL = { 4, 5, 0 };   /* malformed or unexpected reply */
-static const struct enh_code ENH_SYSTEM = { 4, 3, 0 };	   /* out of memory */
-static const struct enh_code ENH_NO_TLS = { 4, 7, 4 };	   /* security feature missing */
-static const struct enh_code ENH_TLS_FAILED = { 4, 7, 5 }; /* cryptographic failure */
-static const struct enh_code ENH_NO_AUTH = { 5, 7, 0 };	   /* no usable AUTH mechanism */
+static const struct enh_code ENH_PROTOCOL = { 4, 5, 0 };       /* malformed or unexpected reply */
+static const struct enh_code ENH_SYSTEM = { 4, 3, 0 };	       /* out of memory */
+static const struct enh_code ENH_NO_TLS = { 4, 7, 4 };	       /* security feature missing */
+static const struct enh_code ENH_TLS_FAILED = { 4, 7, 5 };     /* cryptographic failure */
+static const struct enh_code ENH_NO_AUTH = { 5, 7, 0 };	       /* no usable AUTH mechanism */
+static const struct enh_code ENH_AUTH_NEEDS_TLS = { 4, 7, 0 }; /* no TLS for the password */
 
 /* --- output ----------------------------------------------------------------------------- */
 
@@ -279,6 +280,17 @@ static void start_auth(struct smtp_client *c)
 {
 	if (c->user == NULL) {
 		enter_ready(c);
+		return;
+	}
+	/* A password goes in the clear only where the operator chose no TLS at all; an
+	 * opportunistic level that ended in plaintext (a stripped STARTTLS) must not leak it. */
+	if (!c->tls_active && !c->tls_on_connect && c->tls != SMTP_TLS_NONE) {
+		enter(c, S_AUTH);
+		close_local(c, ENH_AUTH_NEEDS_TLS,
+			    "the connection is not encrypted, so tern does not send the AUTH "
+			    "password: the server did not complete STARTTLS (set the route's tls = "
+			    "encrypt or verify to require it)",
+			    false, true);
 		return;
 	}
 	if (c->caps.auth_plain) {

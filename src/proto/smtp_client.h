@@ -18,7 +18,8 @@
  * is forgotten and EHLO is sent again; message data is dot-stuffed exactly, and a bare CR or
  * LF in the message is sent as CRLF so that no server can be made to see a different end of
  * data than we meant (SMTP smuggling); commands are pipelined (RFC 2920) only when the server
- * offers PIPELINING.
+ * offers PIPELINING; an AUTH password is never sent over a connection that is not encrypted
+ * unless the level is SMTP_TLS_NONE (a stripped STARTTLS cannot make it leak).
  */
 #ifndef TERN_PROTO_SMTP_CLIENT_H
 #define TERN_PROTO_SMTP_CLIENT_H
@@ -94,7 +95,8 @@ enum smtp_rcpt_outcome {
 
 /* A reply (or a local failure written as one: code 0 when nothing came from the server). */
 struct smtp_client_reply {
-	int code;	     /* 0 for a local failure (connection lost, bad reply, TLS failed) */
+	int code;	     /* 0 for a local failure (connection lost, bad reply, TLS failed,
+			      * the checks before sending): nothing the server said */
 	struct enh_code enh; /* cls 0 when none */
 	enum smtp_stage stage;
 	char text[512]; /* one line: the server's lines joined with ' ', or our description;
@@ -128,12 +130,14 @@ struct smtp_client_caps {
 
 struct smtp_client;
 
-/* A new session, waiting for the greeting. NULL when out of memory. cfg's strings are copied. */
+/* A new session, waiting for the greeting. cfg's strings are copied. NULL when out of memory
+ * or when helo_name is empty or holds spaces or control characters (it would inject a
+ * command). */
 struct smtp_client *smtp_client_new(const struct smtp_client_config *cfg);
 void smtp_client_free(struct smtp_client *c);
 
 /* Feeds bytes the server sent (plaintext: the adapter has decrypted them). Returns the number
- * of bytes taken; the session takes everything unless it is waiting for the adapter. */
+ * of bytes taken, which is always len: input the session cannot use yet is kept (bounded). */
 size_t smtp_client_feed(struct smtp_client *c, const uint8_t *in, size_t len);
 
 /* Appends the bytes to send to out (commands, message data) and forgets them. */
@@ -144,11 +148,10 @@ bool smtp_client_has_output(const struct smtp_client *c);
 enum smtp_client_event smtp_client_event(struct smtp_client *c);
 
 /* After SC_START_TLS: ok true when the handshake succeeded (and, for SMTP_TLS_VERIFY, the
- * certificate was valid for the host). On false the session goes on in plaintext when the
- * level is SMTP_TLS_MAY (the adapter must then reconnect: a failed handshake leaves the
- * connection unusable, so the session reports SC_CLOSED with a reply that says so and
- * smtp_client_retry_plain true), else it closes with a temporary failure. `why` describes the
- * failure for the reply text. */
+ * certificate was valid for the host). On false the session reports SC_CLOSED: a failed
+ * handshake leaves the connection unusable. Under SMTP_TLS_MAY smtp_client_retry_plain is then
+ * true (reconnect and go on without STARTTLS); otherwise it is a temporary failure of the
+ * host. `why` describes the failure for the reply text. */
 void smtp_client_tls_done(struct smtp_client *c, bool ok, const char *why);
 /* True after a failed opportunistic handshake: reconnect and do not try STARTTLS there. */
 bool smtp_client_retry_plain(const struct smtp_client *c);

@@ -195,7 +195,7 @@ bool smtp_client_precheck(const struct smtp_client_caps *caps, const struct smtp
 	bool any = false;
 
 	if (caps->has_size && caps->size > 0 && m->len > caps->size) {
-		smtp_client_local_reply(&d, 552, ENH_TOO_BIG, SC_STAGE_MAIL, "message size ");
+		smtp_client_local_reply(&d, 0, ENH_TOO_BIG, SC_STAGE_MAIL, "message size ");
 		smtp_client_text_add_u64(&d, m->len);
 		smtp_client_text_add(&d, " exceeds the server's limit of ");
 		smtp_client_text_add_u64(&d, caps->size);
@@ -205,7 +205,7 @@ bool smtp_client_precheck(const struct smtp_client_caps *caps, const struct smtp
 	}
 	if (m->smtputf8 && !caps->smtputf8) {
 		smtp_client_local_reply(
-			&d, 550, ENH_NEEDS_UTF8, SC_STAGE_MAIL,
+			&d, 0, ENH_NEEDS_UTF8, SC_STAGE_MAIL,
 			"the message needs SMTPUTF8 (non-ASCII addresses or headers) but the "
 			"server does not offer it");
 		all_fail(m, res, &d);

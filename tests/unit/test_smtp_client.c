@@ -244,8 +244,8 @@ static void a_message_over_the_size_limit_is_not_sent(void **state)
 	SEND(f, "0123456789ABCDEF\r\n", "b@example.net", "c@example.net");
 	client(f, "");
 	event(f, SC_DONE);
-	outcome(f, 0, SC_RCPT_PERMFAIL, 552, "5.3.4");
-	outcome(f, 1, SC_RCPT_PERMFAIL, 552, "5.3.4");
+	outcome(f, 0, SC_RCPT_PERMFAIL, 0, "5.3.4");
+	outcome(f, 1, SC_RCPT_PERMFAIL, 0, "5.3.4");
 	assert_string_equal(f->res[0].reply.text,
 			    "message size 18 exceeds the server's limit of 10 octets");
 	assert_int_equal(f->res[0].reply.stage, SC_STAGE_MAIL);
@@ -270,7 +270,7 @@ static void smtputf8_is_required_when_the_message_needs_it(void **state)
 	assert_true(smtp_client_send(f->c, &f->msg, f->res));
 	client(f, "");
 	event(f, SC_DONE);
-	outcome(f, 0, SC_RCPT_PERMFAIL, 550, "5.6.7");
+	outcome(f, 0, SC_RCPT_PERMFAIL, 0, "5.6.7");
 	assert_non_null(strstr(f->res[0].reply.text, "SMTPUTF8"));
 	event(f, SC_READY);
 	finish(f);
@@ -1089,6 +1089,28 @@ static void a_server_without_auth_cannot_log_in(void **state)
 	finish(f);
 }
 
+static void no_password_in_plaintext_when_tls_was_wanted(void **state)
+{
+	struct smtp_client_config cfg = plain_cfg;
+	struct fx *f;
+
+	(void)state;
+	/* STARTTLS stripped from the EHLO reply (a downgrade): "may" falls back to plaintext, and
+	 * the password must not follow it there. */
+	cfg.tls = SMTP_TLS_MAY;
+	cfg.auth_user = "user@example.org";
+	cfg.auth_pass = "s3cret!";
+	f = start(&cfg);
+	server(f, GREETING);
+	client(f, "EHLO client.test\r\n");
+	server(f, "250-mx.test\r\n250 AUTH PLAIN LOGIN\r\n");
+	event(f, SC_CLOSED);
+	client(f, "QUIT\r\n");
+	failed_with(f, 0, SC_STAGE_AUTH, false, "not encrypted");
+	assert_int_equal(smtp_client_failure(f->c, NULL)->enh.cls, 4);
+	finish(f);
+}
+
 /* --- EHLO keywords, names ----------------------------------------------------------------- */
 
 static void ehlo_keywords_are_read_case_insensitively(void **state)
@@ -1236,6 +1258,7 @@ int main(void)
 		cmocka_unit_test(auth_login_when_plain_is_missing),
 		cmocka_unit_test(a_refused_login_closes_the_session),
 		cmocka_unit_test(a_server_without_auth_cannot_log_in),
+		cmocka_unit_test(no_password_in_plaintext_when_tls_was_wanted),
 		cmocka_unit_test(ehlo_keywords_are_read_case_insensitively),
 		cmocka_unit_test(names_of_stages_and_levels),
 		cmocka_unit_test(a_bad_helo_name_is_refused),
