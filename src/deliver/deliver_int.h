@@ -104,6 +104,8 @@ struct dest {
 	unsigned next_addr; /* round robin over the pool's addresses */
 };
 
+struct round;
+
 struct pending_event {
 	struct pending_event *next;
 	uint64_t seq;
@@ -150,6 +152,10 @@ struct deliver {
 	struct event_waiter *ev_waiters;
 	uv_timer_t ev_retry;
 	size_t works; /* other thread-pool jobs in flight */
+	/* finished messages waiting to leave the spool, and the batch doing so */
+	struct round *rm_head, *rm_batch;
+	bool rm_running;
+	uv_work_t rm_work;
 };
 
 /* deliver.c: calls the stop callback once nothing is left in flight */

@@ -253,7 +253,8 @@ static void decide(struct deliver *d, struct job *j, size_t k, const char *host,
 	struct qrcpt *r = &m->r[i];
 	const struct smtp_rcpt_result *res = &j->res[k];
 	const struct smtp_client_reply *rep = &res->reply;
-	struct explanation *ex = malloc(sizeof(*ex));
+	/* Only failures need the knowledge base's reading (category, a wait to honour). */
+	struct explanation *ex = res->outcome == SC_RCPT_DELIVERED ? NULL : malloc(sizeof(*ex));
 	int64_t now = now_ms(d), delay;
 	struct enh_code enh = rep->enh;
 	char line[700], dsn[16] = "", relay[400];
@@ -400,7 +401,6 @@ void engine_job_failed(struct deliver *d, struct job *j, const struct smtp_clien
 /* ---- loading a due message ------------------------------------------------------------- */
 
 struct load {
-	uv_work_t w;
 	struct deliver *d;
 	struct qmsg *m;
 	struct msgdata *md;
@@ -422,9 +422,8 @@ static int on_terminal(const char *rcpt, enum store_event_status s, void *ctx)
 	return 0;
 }
 
-static void load_work(uv_work_t *w)
+static void load_one(struct load *l)
 {
-	struct load *l = w->data;
 	struct store_suppression e;
 	int64_t now = now_ms(l->d) / 1000;
 
@@ -483,9 +482,8 @@ static void dispatch(struct deliver *d, struct qmsg *m)
 		finish_round(d, m);
 }
 
-static void load_done(uv_work_t *w, int status)
+static void load_finish(struct load *l, int status)
 {
-	struct load *l = w->data;
 	struct deliver *d = l->d;
 	struct qmsg *m = l->m;
 
@@ -534,38 +532,65 @@ done:
 	free(l->term);
 	free(l->suppressed);
 	free(l);
+}
+
+/* Due messages are read in batches: one thread-pool job per LOAD_BATCH messages. */
+#define LOAD_BATCH 32
+
+struct load_batch {
+	uv_work_t w;
+	struct deliver *d;
+	size_t n;
+	struct load *items[LOAD_BATCH];
+};
+
+static void batch_work(uv_work_t *w)
+{
+	struct load_batch *b = w->data;
+
+	for (size_t i = 0; i < b->n; i++)
+		load_one(b->items[i]);
+}
+
+static void batch_done(uv_work_t *w, int status)
+{
+	struct load_batch *b = w->data;
+	struct deliver *d = b->d;
+
+	for (size_t i = 0; i < b->n; i++)
+		load_finish(b->items[i], status);
+	free(b);
 	engine_kick(d);
 	deliver_check_stopped(d);
 }
 
-static void load(struct deliver *d, struct qmsg *m)
+/* Takes m out of the heap into a batch's next slot; false when out of memory. */
+static bool load_add(struct deliver *d, struct load_batch *b, struct qmsg *m)
 {
 	struct load *l = calloc(1, sizeof(*l));
 
 	if (l == NULL)
-		return;
+		return false;
 	l->md = calloc(1, sizeof(*l->md));
 	l->term = calloc(m->nrcpt + 1, 1);
 	l->suppressed = calloc(m->nrcpt + 1, 1);
-	if (l->md == NULL || l->term == NULL || l->suppressed == NULL)
-		goto fail;
+	if (l->md == NULL || l->term == NULL || l->suppressed == NULL) {
+		free(l->md);
+		free(l->term);
+		free(l->suppressed);
+		free(l);
+		return false;
+	}
 	l->md->refs = 1;
 	l->d = d;
 	l->m = m;
 	l->nrcpt = m->nrcpt;
 	l->recovered = m->recovered;
-	l->w.data = l;
-	if (uv_queue_work(d->loop, &l->w, load_work, load_done) != 0)
-		goto fail;
 	m->loading = true;
 	q_schedule(d, m); /* out of the heap while loading */
 	d->loads++;
-	return;
-fail:
-	free(l->md);
-	free(l->term);
-	free(l->suppressed);
-	free(l);
+	b->items[b->n++] = l;
+	return true;
 }
 
 /* ---- the timer ------------------------------------------------------------------------- */
@@ -581,8 +606,30 @@ static void on_tick(uv_timer_t *t)
 
 	d->tick_at = INT64_MAX;
 	while (!d->stopping && d->loads < LOADS_MAX && d->active < d->cfg->max_deliveries &&
-	       (m = q_peek(d)) != NULL && m->next_at <= now)
-		load(d, m);
+	       (m = q_peek(d)) != NULL && m->next_at <= now) {
+		struct load_batch *b = calloc(1, sizeof(*b));
+		if (b == NULL)
+			break;
+		b->d = d;
+		b->w.data = b;
+		while (b->n < LOAD_BATCH && d->loads < LOADS_MAX && (m = q_peek(d)) != NULL &&
+		       m->next_at <= now && load_add(d, b, m))
+			;
+		if (uv_queue_work(d->loop, &b->w, batch_work, batch_done) != 0) {
+			/* cannot happen with a live loop; put them back due */
+			for (size_t i = 0; i < b->n; i++) {
+				b->items[i]->m->loading = false;
+				d->loads--;
+				q_schedule(d, b->items[i]->m);
+				msgdata_unref(b->items[i]->md);
+				free(b->items[i]->term);
+				free(b->items[i]->suppressed);
+				free(b->items[i]);
+			}
+			free(b);
+			break;
+		}
+	}
 	engine_kick(d);
 }
 

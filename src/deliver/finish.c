@@ -211,7 +211,7 @@ void ev_wait(struct deliver *d, struct event_waiter *w)
 struct round {
 	struct commit_waiter cw; /* first: the committer hands this back */
 	struct event_waiter ew;
-	uv_work_t work;
+	struct round *next_removal;
 	struct deliver *d;
 	struct qmsg *m;
 	char bounce_id[2][SPOOL_ID_MAX];
@@ -239,31 +239,75 @@ static void round_free(struct round *r)
 	deliver_check_stopped(d);
 }
 
-static void removed(uv_work_t *w, int status)
-{
-	struct round *r = w->data;
-	struct deliver *d = r->d;
-	struct qmsg *m = r->m;
-	int rc = status != 0 ? status : r->rc;
-
-	if (rc != 0 && rc != -ENOENT) {
-		log_event(d->log, LOG_ERROR, "spool_done",
-			  "queue_id=%s error=\"%s\" hint=\"finished, stays in the spool until the "
-			  "next start\"",
-			  m->id, strerror(-rc));
-		m->finishing = false;
-	} else {
-		log_event(d->log, LOG_INFO, "removed", "queue_id=%s", m->id);
-		q_remove(d, m);
-	}
-	round_free(r);
-}
-
+/* Messages whose every recipient is terminal leave the spool in batches: one work item and
+ * one flush of done marks for all that finished meanwhile. */
 static void remove_work(uv_work_t *w)
 {
-	struct round *r = w->data;
+	struct deliver *d = w->data;
+	size_t n = 0;
 
-	r->rc = spool_done(r->d->spool, r->m->id);
+	for (struct round *r = d->rm_batch; r != NULL; r = r->next_removal)
+		n++;
+	const char **ids = calloc(n ? n : 1, sizeof(*ids));
+	int *rcs = calloc(n ? n : 1, sizeof(*rcs));
+	if (ids == NULL || rcs == NULL) {
+		for (struct round *r = d->rm_batch; r != NULL; r = r->next_removal)
+			r->rc = -ENOMEM;
+		goto done;
+	}
+	n = 0;
+	for (struct round *r = d->rm_batch; r != NULL; r = r->next_removal)
+		ids[n++] = r->m->id;
+	spool_done_many(d->spool, ids, n, rcs);
+	n = 0;
+	for (struct round *r = d->rm_batch; r != NULL; r = r->next_removal)
+		r->rc = rcs[n++];
+done:
+	free(ids);
+	free(rcs);
+}
+
+static void remove_start(struct deliver *d);
+
+static void removed(uv_work_t *w, int status)
+{
+	struct deliver *d = w->data;
+	struct round *r = d->rm_batch, *next;
+
+	d->rm_batch = NULL;
+	d->rm_running = false;
+	for (; r != NULL; r = next) {
+		struct qmsg *m = r->m;
+		int rc = status != 0 ? status : r->rc;
+		next = r->next_removal;
+		if (rc != 0 && rc != -ENOENT) {
+			log_event(d->log, LOG_ERROR, "spool_done",
+				  "queue_id=%s error=\"%s\" hint=\"finished, stays in the spool "
+				  "until the next start\"",
+				  m->id, strerror(-rc));
+			m->finishing = false;
+		} else {
+			log_event(d->log, LOG_DEBUG, "removed", "queue_id=%s", m->id);
+			q_remove(d, m);
+		}
+		round_free(r);
+	}
+	remove_start(d);
+}
+
+static void remove_start(struct deliver *d)
+{
+	if (d->rm_running || d->rm_head == NULL)
+		return;
+	d->rm_batch = d->rm_head;
+	d->rm_head = NULL;
+	d->rm_running = true;
+	d->rm_work.data = d;
+	if (uv_queue_work(d->loop, &d->rm_work, remove_work, removed) != 0) {
+		d->rm_head = d->rm_batch;
+		d->rm_batch = NULL;
+		d->rm_running = false;
+	}
 }
 
 static void events_stored(struct event_waiter *w)
@@ -273,11 +317,9 @@ static void events_stored(struct event_waiter *w)
 	struct qmsg *m = r->m;
 
 	if (all_terminal(m)) {
-		r->work.data = r;
-		if (uv_queue_work(d->loop, &r->work, remove_work, removed) == 0)
-			return;
-		m->finishing = false;
-		round_free(r);
+		r->next_removal = d->rm_head;
+		d->rm_head = r;
+		remove_start(d);
 		return;
 	}
 	m->finishing = false;

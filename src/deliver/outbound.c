@@ -50,8 +50,7 @@ struct outbound {
 
 struct wreq {
 	uv_write_t req;
-	struct outbound *ob;
-	uint8_t data[];
+	struct buf data; /* owned until written */
 };
 
 static void next_candidate(struct outbound *ob);
@@ -181,25 +180,32 @@ static void on_written(uv_write_t *req, int status)
 	struct wreq *w = (struct wreq *)req;
 
 	(void)status; /* a failed write shows up as a failed read */
+	buf_free(&w->data);
 	free(w);
 }
 
-static void send_bytes(struct outbound *ob, const uint8_t *p, size_t n)
+/* Writes b's bytes, taking them over (b is left empty). */
+static void send_buf(struct outbound *ob, struct buf *b)
 {
 	struct wreq *w;
-	uv_buf_t b;
+	uv_buf_t u;
 
-	if (n == 0 || !ob->tcp_open)
-		return;
-	if ((w = malloc(sizeof(*w) + n)) == NULL) {
+	if (b->len == 0 || !ob->tcp_open)
+		goto drop;
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
 		smtp_client_abort(ob->sc, "out of memory");
-		return;
+		goto drop;
 	}
-	memcpy(w->data, p, n);
-	w->ob = ob;
-	b = uv_buf_init((char *)w->data, (unsigned)n);
-	if (uv_write(&w->req, (uv_stream_t *)&ob->tcp, &b, 1, on_written) != 0)
+	w->data = *b;
+	*b = (struct buf)BUF_INIT;
+	u = uv_buf_init((char *)w->data.data, (unsigned)w->data.len);
+	if (uv_write(&w->req, (uv_stream_t *)&ob->tcp, &u, 1, on_written) != 0) {
+		buf_free(&w->data);
 		free(w);
+	}
+	return;
+drop:
+	buf_free(b);
 }
 
 /* Sends what TLS has for the peer. */
@@ -208,7 +214,7 @@ static void flush_tls(struct outbound *ob)
 	struct buf c = BUF_INIT;
 
 	if (ob->tls != NULL && tls_pending_output(ob->tls, &c))
-		send_bytes(ob, c.data, c.len);
+		send_buf(ob, &c);
 	buf_free(&c);
 }
 
@@ -224,7 +230,7 @@ static void flush_session(struct outbound *ob)
 			smtp_client_abort(ob->sc, "TLS write failed");
 		flush_tls(ob);
 	} else {
-		send_bytes(ob, out.data, out.len);
+		send_buf(ob, &out);
 	}
 	buf_free(&out);
 }

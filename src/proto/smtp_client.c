@@ -758,6 +758,16 @@ void smtp_client_free(struct smtp_client *c)
 
 void smtp_client_output(struct smtp_client *c, struct buf *out)
 {
+	/* Into an empty buffer the bytes move rather than copy: a message is sent this way. */
+	if (out->len == 0 && c->out.len > 0 && !c->secret &&
+	    (out->limit == 0 || c->out.len <= out->limit)) {
+		struct buf mine = c->out, theirs = *out;
+		mine.limit = out->limit;
+		theirs.limit = c->out.limit;
+		*out = mine;
+		c->out = theirs;
+		return;
+	}
 	if (c->out.len == 0 || !buf_append(out, c->out.data, c->out.len))
 		return;
 	if (c->secret) { /* AUTH went out */

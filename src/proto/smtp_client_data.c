@@ -3,7 +3,7 @@
  * message as DATA sends it (dot-stuffed, every line end CRLF), EHLO keywords, reply text made
  * into one printable line, and the names of stages and TLS levels.
  *
- * Pure: no I/O; smtp_dot_stuff grows only the caller's buffer, by exactly what it writes.
+ * Pure: no I/O; smtp_dot_stuff grows only the caller's buffer (room for twice the message).
  */
 #include <stddef.h>
 #include <string.h>
@@ -11,59 +11,47 @@
 
 #include "smtp_client_int.h"
 
-/* The stuffed form of m[0..len) into dst (when not NULL); returns its length. A line that
- * starts with '.' gets another; CRLF, a bare CR and a bare LF each end a line with CRLF; the
- * last line gets its CRLF; ".\r\n" follows. One pass counts, a second one writes. */
+/* Writes the stuffed form of m[0..len) to dst, which has room for 2 * len + 5 octets (each
+ * octet becomes at most two, plus a final CRLF and ".\r\n"); returns its length. A line that
+ * starts with '.' gets another; CRLF, a bare LF and a bare CR each end a line and become CRLF.
+ * Lines are copied whole (memchr, memcpy): this runs over every octet of every message sent. */
 static size_t stuff(const uint8_t *m, size_t len, uint8_t *dst)
 {
-	size_t o = 0;
-	bool bol = true; /* at the beginning of a line */
+	size_t o = 0, i = 0;
 
-#define PUT(ch)                                                                                    \
-	do {                                                                                       \
-		if (dst != NULL)                                                                   \
-			dst[o] = (uint8_t)(ch);                                                    \
-		o++;                                                                               \
-	} while (0)
+	while (i < len) {
+		const uint8_t *nl = memchr(m + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - m) : len; /* the LF, or the end */
+		size_t text_end = end, next;
+		const uint8_t *cr;
 
-	for (size_t i = 0; i < len; i++) {
-		uint8_t ch = m[i];
-
-		if (ch == '\r' || ch == '\n') {
-			if (ch == '\r' && i + 1 < len && m[i + 1] == '\n')
-				i++;
-			PUT('\r');
-			PUT('\n');
-			bol = true;
-			continue;
+		if (nl != NULL && end > i && m[end - 1] == '\r')
+			text_end = end - 1; /* CRLF */
+		next = nl != NULL ? end + 1 : len;
+		/* a bare CR inside the line ends it there */
+		if ((cr = memchr(m + i, '\r', text_end - i)) != NULL) {
+			text_end = (size_t)(cr - m);
+			next = text_end + 1;
 		}
-		if (bol && ch == '.')
-			PUT('.');
-		PUT(ch);
-		bol = false;
+		if (m[i] == '.')
+			dst[o++] = '.';
+		memcpy(dst + o, m + i, text_end - i);
+		o += text_end - i;
+		dst[o++] = '\r';
+		dst[o++] = '\n';
+		i = next;
 	}
-	if (!bol) {
-		PUT('\r');
-		PUT('\n');
-	}
-	PUT('.');
-	PUT('\r');
-	PUT('\n');
-#undef PUT
-	return o;
+	memcpy(dst + o, ".\r\n", 3);
+	return o + 3;
 }
 
 bool smtp_dot_stuff(const uint8_t *msg, size_t len, struct buf *out)
 {
-	size_t n;
-
-	if (len > (SIZE_MAX - 8) / 2) /* at most 2 * len + 5 octets come out */
+	if (len > (SIZE_MAX - 8) / 2)
 		return false;
-	n = stuff(msg, len, NULL);
-	if (!buf_reserve(out, n))
+	if (!buf_reserve(out, 2 * len + 5))
 		return false;
-	stuff(msg, len, out->data + out->len);
-	out->len += n;
+	out->len += stuff(msg, len, out->data + out->len);
 	out->data[out->len] = '\0';
 	return true;
 }

@@ -113,9 +113,12 @@ size_t srv_data_step(struct smtp_server *s, const uint8_t *p, size_t n)
 			end_of_message(s);
 			return i + 1;
 		case D_TEXT: {
-			size_t j = i;
-			while (j < n && p[j] != '\r' && p[j] != '\n')
-				j++;
+			/* memchr, not a loop over octets: every octet of every message passes here */
+			const uint8_t *cr = memchr(p + i, '\r', n - i);
+			size_t j = cr != NULL ? (size_t)(cr - p) : n;
+			const uint8_t *lf = memchr(p + i, '\n', j - i);
+			if (lf != NULL)
+				j = (size_t)(lf - p);
 			keep(s, p + i, j - i);
 			s->line_len += j - i;
 			i = j;

@@ -778,45 +778,47 @@ static int done_file(struct spool *sp, struct segment *seg)
 	return 0;
 }
 
-int spool_done(struct spool *sp, const char *id)
+/* Writes the done mark of one message (lock held). 0, or -errno with nothing written. */
+static int done_mark(struct spool *sp, const char *id, uint64_t *dseq)
 {
 	uint8_t mark[DONE_REC_MAX];
 	struct segment *seg;
 	struct entry *e;
-	uint64_t dseq;
 	size_t n;
 	int rc;
 
-	if (sp->readonly)
-		return -EROFS;
 	if (id == NULL || strlen(id) >= SPOOL_ID_MAX)
 		return -ENOENT;
-	pthread_mutex_lock(&sp->mu);
 	e = spool_ent_find(sp, id);
-	if (e == NULL || e->done || e->pending) {
-		rc = -ENOENT;
-		goto unlock;
-	}
+	if (e == NULL || e->done || e->pending)
+		return -ENOENT;
 	seg = e->seg;
 	if ((rc = done_file(sp, seg)) < 0)
-		goto unlock;
+		return rc;
 	n = spool_rec_done(&sp->crc, mark, e->off, id);
 	if (spool_write_all(seg->dfd, mark, n, seg->dend) < 0) {
 		rc = errno ? -errno : -EIO;
 		if (ftruncate(seg->dfd, (off_t)seg->dend) < 0)
 			rc = -EIO;
-		goto unlock;
+		return rc;
 	}
 	seg->dend += n;
 	e->pending = true;
-	dseq = ++sp->done.appended;
-	rc = commit_wait(sp, &sp->done, dseq, done_round);
-	/* The index may have moved while the lock was dropped: look again. */
-	if ((e = spool_ent_find(sp, id)) == NULL || !e->pending)
-		goto unlock;
+	*dseq = ++sp->done.appended;
+	return 0;
+}
+
+/* After the marks' flush (lock held): the message is gone, or stays live when rc failed. */
+static void done_settle(struct spool *sp, const char *id, int rc)
+{
+	struct entry *e = spool_ent_find(sp, id); /* the index may have moved meanwhile */
+	struct segment *seg;
+
+	if (e == NULL || !e->pending)
+		return;
 	e->pending = false;
 	if (rc < 0)
-		goto unlock;
+		return;
 	seg = e->seg;
 	e->done = true;
 	e->seg = NULL;
@@ -827,10 +829,43 @@ int spool_done(struct spool *sp, const char *id)
 	sp->st.done++;
 	if (seg->sealed)
 		seg_maybe_delete(sp, seg);
-	ent_compact(sp);
-unlock:
-	pthread_mutex_unlock(&sp->mu);
+}
+
+int spool_done(struct spool *sp, const char *id)
+{
+	int rc;
+
+	spool_done_many(sp, &id, 1, &rc);
 	return rc;
+}
+
+void spool_done_many(struct spool *sp, const char *const *ids, size_t n, int *rcs)
+{
+	uint64_t first = 0, last = 0, dseq = 0;
+
+	for (size_t i = 0; i < n; i++)
+		rcs[i] = -EROFS;
+	if (sp->readonly)
+		return;
+	pthread_mutex_lock(&sp->mu);
+	for (size_t i = 0; i < n; i++) {
+		if ((rcs[i] = done_mark(sp, ids[i], &dseq)) != 0)
+			continue;
+		first = first ? first : dseq;
+		last = dseq;
+	}
+	/* One flush makes every mark durable; the marks were numbered first..last in order, so
+	 * the i-th good one has seq first + (its rank), and each learns its own result. */
+	if (last > 0)
+		(void)commit_wait(sp, &sp->done, last, done_round);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (rcs[i] != 0)
+			continue;
+		rcs[i] = commit_result(&sp->done, first + k++);
+		done_settle(sp, ids[i], rcs[i]);
+	}
+	ent_compact(sp);
+	pthread_mutex_unlock(&sp->mu);
 }
 
 /* --- the rest ------------------------------------------------------------------------------- */

@@ -87,6 +87,8 @@ bool spool_space_ok(struct spool *sp, uint64_t reserve);
  * a segment whose messages are all done is deleted. Durable before return. Thread-safe.
  * Returns 0, -ENOENT (no such live message), or -errno. */
 int spool_done(struct spool *sp, const char *id);
+/* spool_done for n messages with one flush: rcs[i] gets each one's result. Thread-safe. */
+void spool_done_many(struct spool *sp, const char *const *ids, size_t n, int *rcs);
 
 /* Live messages, oldest first. The callback runs without the spool's lock held (it may call
  * spool functions); a non-zero return stops the walk and is returned. */

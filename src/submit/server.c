@@ -247,6 +247,10 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	srv->log = log;
 	srv->config_path = config_path;
 	srv->seed = ((uint64_t)time(NULL) << 20) ^ ((uint64_t)getpid() << 36);
+	/* The thread pool runs spool reads, event batches, fsyncs of finished messages, DNS-free
+	 * store lookups and password hashing; fsync waits hold a thread each, so four (libuv's
+	 * default) leave the rest starving. Set before the pool starts; the operator's value wins. */
+	setenv("UV_THREADPOOL_SIZE", "16", 0);
 	uv_loop_init(&srv->loop);
 	uv_timer_init(&srv->loop, &srv->grace);
 	srv->grace.data = srv;

@@ -265,6 +265,38 @@ static void done_survives_restart_and_list_is_oldest_first(void **state)
 	assert_int_equal(spool_done(f->sp, "NOSUCHID"), -ENOENT);
 }
 
+static void many_done_share_one_flush(void **state)
+{
+	struct fixture *f = *state;
+	struct spool_recovery rec;
+	struct spool_stats before, after;
+	char a[SPOOL_ID_MAX], b[SPOOL_ID_MAX], c[SPOOL_ID_MAX];
+	const char *ids[4];
+	int rcs[4];
+
+	reopen(f, NULL);
+	put(f->sp, "one", 3, a);
+	put(f->sp, "two", 3, b);
+	put(f->sp, "three", 5, c);
+	ids[0] = a;
+	ids[1] = "NOSUCHID";
+	ids[2] = c;
+	ids[3] = a; /* twice in one call: the second is not live any more */
+	spool_get_stats(f->sp, &before);
+	spool_done_many(f->sp, ids, 4, rcs);
+	spool_get_stats(f->sp, &after);
+	assert_int_equal(rcs[0], 0);
+	assert_int_equal(rcs[1], -ENOENT);
+	assert_int_equal(rcs[2], 0);
+	assert_int_equal(rcs[3], -ENOENT);
+	assert_int_equal(after.done_syncs - before.done_syncs, 1);
+	assert_int_equal(after.live, 1);
+	reopen(f, &rec);
+	assert_int_equal(rec.messages, 1);
+	assert_int_equal(list_all(f->sp).n, 1);
+	assert_string_equal(list_all(f->sp).e[0].id, b);
+}
+
 struct writer {
 	struct spool *sp;
 	pthread_mutex_t *mu;
@@ -735,6 +767,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			message_and_envelope_come_back_byte_exact_after_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_done_share_one_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(done_survives_restart_and_list_is_oldest_first,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_writers_share_flushes, setup, teardown),
