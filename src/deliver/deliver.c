@@ -275,7 +275,8 @@ static void free_msg(void *v)
 		free(f);
 		f = n;
 	}
-	free(m->r);
+	if (m->r != &m->first)
+		free(m->r);
 	free(m);
 }
 

@@ -59,23 +59,28 @@ struct msgdata {
 	struct spool_message m;
 };
 
-/* A message in the queue. About 80 bytes plus 16 per recipient: the spool has the rest. */
+#define HEAP_NONE UINT32_MAX
+
+/* A message in the queue: 88 bytes with its first recipient's state (the usual message has
+ * one), 16 more per further recipient; the spool has everything else. A large backlog costs
+ * this, the map entry and the spool's index entry per message. */
 struct qmsg {
 	char id[SPOOL_ID_LEN + 1];
-	bool held;
-	bool loading;	   /* being read from the spool */
-	bool recovered;	   /* from before a restart: ask the events what already happened */
-	bool warned;	   /* a delay notice went out */
-	bool finishing;	   /* waiting for its bounce / events / spool removal */
-	bool null_sender;  /* known after the first load */
-	uint16_t inflight; /* jobs out */
+	bool held : 1;
+	bool loading : 1;     /* being read from the spool */
+	bool recovered : 1;   /* from before a restart: ask the events what already happened */
+	bool warned : 1;      /* a delay notice went out */
+	bool finishing : 1;   /* waiting for its bounce / events / spool removal */
+	bool null_sender : 1; /* known after the first load */
+	uint16_t inflight;    /* jobs out */
 	uint32_t nrcpt;
-	int64_t received; /* unix ms */
-	int64_t next_at;  /* heap key, unix ms; INT64_MAX when nothing is due */
-	size_t heap_idx;  /* SIZE_MAX when not in the heap */
-	struct qrcpt *r;
+	uint32_t heap_idx; /* HEAP_NONE when not in the heap */
+	int64_t received;  /* unix ms */
+	int64_t next_at;   /* heap key, unix ms; INT64_MAX when nothing is due */
+	struct qrcpt *r;   /* &first when nrcpt <= 1 */
 	struct failure *fails;
 	struct msgdata *data;
+	struct qrcpt first;
 };
 
 /* Recipients of one message going to one destination over one connection. */

@@ -30,7 +30,7 @@ static bool before(const struct qmsg *a, const struct qmsg *b)
 static void heap_set(struct deliver *d, size_t i, struct qmsg *m)
 {
 	d->heap[i] = m;
-	m->heap_idx = i;
+	m->heap_idx = (uint32_t)i;
 }
 
 static void sift_up(struct deliver *d, size_t i)
@@ -70,9 +70,9 @@ static void heap_remove(struct deliver *d, struct qmsg *m)
 {
 	size_t i = m->heap_idx;
 
-	if (i == SIZE_MAX)
+	if (i == HEAP_NONE)
 		return;
-	m->heap_idx = SIZE_MAX;
+	m->heap_idx = HEAP_NONE;
 	d->heap_len--;
 	if (i == d->heap_len)
 		return;
@@ -109,12 +109,13 @@ struct qmsg *q_add(struct deliver *d, const char *id, int64_t received, size_t n
 		return NULL;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	if (nrcpt > 0 && (m->r = calloc(nrcpt, sizeof(*m->r))) == NULL)
+	m->r = &m->first;
+	if (nrcpt > 1 && (m->r = calloc(nrcpt, sizeof(*m->r))) == NULL)
 		goto fail;
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	m->received = received;
 	m->nrcpt = (uint32_t)nrcpt;
-	m->heap_idx = SIZE_MAX;
+	m->heap_idx = HEAP_NONE;
 	m->next_at = INT64_MAX;
 	for (size_t i = 0; i < nrcpt; i++)
 		m->r[i].next_at = 0;
@@ -122,7 +123,8 @@ struct qmsg *q_add(struct deliver *d, const char *id, int64_t received, size_t n
 		goto fail;
 	return m;
 fail:
-	free(m->r);
+	if (m->r != &m->first)
+		free(m->r);
 	free(m);
 	return NULL;
 }
@@ -137,7 +139,8 @@ void q_remove(struct deliver *d, struct qmsg *m)
 		f = n;
 	}
 	msgdata_unref(m->data);
-	free(m->r);
+	if (m->r != &m->first)
+		free(m->r);
 	free(m);
 }
 
@@ -155,7 +158,7 @@ void q_schedule(struct deliver *d, struct qmsg *m)
 		m->next_at = INT64_MAX;
 		return;
 	}
-	if (m->heap_idx == SIZE_MAX) {
+	if (m->heap_idx == HEAP_NONE) {
 		m->next_at = next;
 		if (!heap_insert(d, m))
 			m->next_at =
