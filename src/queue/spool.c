@@ -16,6 +16,7 @@
 #include "spool_int.h"
 
 #include "lib/fs.h"
+#include "lib/hmap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -240,7 +241,7 @@ static int open_spool(const char *dir, bool readonly, struct spool **out,
 	}
 	sp->dirfd = sp->segdirfd = sp->qdirfd = sp->lockfd = -1;
 	sp->readonly = readonly;
-	if ((sp->dir = strdup(dir)) == NULL) {
+	if ((sp->dir = strdup(dir)) == NULL || (sp->senders = hmap_new()) == NULL) {
 		err_printf(err, errlen, "out of memory opening the spool %s", dir);
 		goto done;
 	}
@@ -315,8 +316,7 @@ void spool_close(struct spool *sp)
 		if (seg->end > seg->durable && ftruncate(seg->fd, (off_t)seg->durable) == 0)
 			fdatasync(seg->fd);
 	}
-	for (size_t i = 0; i < sp->nents; i++)
-		free(sp->ents[i].mail_from);
+	hmap_free(sp->senders, free); /* every entry's mail_from with it */
 	free(sp->ents);
 	for (size_t i = 0; i < sp->nsegs; i++)
 		seg_free(sp->segs[i]);
@@ -421,7 +421,7 @@ static void log_fail(struct spool *sp, int err)
 			sp->ndone--;
 		else
 			e->seg->live--;
-		free(e->mail_from);
+		spool_sender_put(sp, e->mail_from);
 	}
 	commit_failed(&sp->log, sp->log.decided + 1, sp->log.appended, err);
 	sp->log.decided = sp->log.appended;
@@ -631,12 +631,12 @@ int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8
 		return -EINVAL;
 	if ((rc = build_envelope(&b, env, len)) < 0)
 		goto done;
-	if ((from = strdup(env->mail_from)) == NULL) {
-		rc = -ENOMEM;
-		goto done;
-	}
 	total = b.len + len;
 	pthread_mutex_lock(&sp->mu);
+	if ((from = spool_sender_get(sp, env->mail_from, strlen(env->mail_from))) == NULL) {
+		rc = -ENOMEM;
+		goto unlock;
+	}
 	if ((rc = seg_for_append(sp, total)) < 0)
 		goto unlock;
 	if ((e = spool_ent_add(sp)) == NULL) {
@@ -683,11 +683,52 @@ int spool_append(struct spool *sp, const struct spool_envelope *env, const uint8
 	*seq = e->seq;
 	rc = 0;
 unlock:
+	if (from != NULL)
+		spool_sender_put(sp, from);
 	pthread_mutex_unlock(&sp->mu);
 done:
-	free(from);
 	buf_free(&b);
 	return rc;
+}
+
+/* --- envelope senders ------------------------------------------------------------------------ */
+
+/* A backlog usually comes from a few senders: each address is kept once, with a count of the
+ * entries that use it. The string is the map's value; its key is a copy the map keeps. */
+struct sender {
+	size_t refs;
+	char s[];
+};
+
+char *spool_sender_get(struct spool *sp, const char *s, size_t len)
+{
+	struct sender *v = malloc(sizeof(*v) + len + 1), *known;
+
+	if (v == NULL)
+		return NULL;
+	v->refs = 1;
+	memcpy(v->s, s, len);
+	v->s[len] = '\0';
+	if ((known = hmap_get(sp->senders, v->s)) != NULL) {
+		free(v);
+		known->refs++;
+		return known->s;
+	}
+	if (!hmap_put(sp->senders, v->s, v, NULL)) {
+		free(v);
+		return NULL;
+	}
+	return v->s;
+}
+
+void spool_sender_put(struct spool *sp, char *s)
+{
+	struct sender *v;
+
+	if (s == NULL || (v = hmap_get(sp->senders, s)) == NULL)
+		return;
+	if (--v->refs == 0)
+		free(hmap_remove(sp->senders, s));
 }
 
 /* --- done ------------------------------------------------------------------------------------ */
@@ -822,7 +863,7 @@ static void done_settle(struct spool *sp, const char *id, int rc)
 	seg = e->seg;
 	e->done = true;
 	e->seg = NULL;
-	free(e->mail_from);
+	spool_sender_put(sp, e->mail_from);
 	e->mail_from = NULL;
 	seg->live--;
 	sp->ndone++;

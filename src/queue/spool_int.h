@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/hmap.h"
 #include "lib/log.h"
 #include "spool.h"
 
@@ -70,19 +71,24 @@ struct segment {
 	struct segment *snap_next, *dsnap_next;
 };
 
+/* Envelope senders kept once per address (lock held, or during open). get returns the shared
+ * copy (NULL when out of memory or longer than an envelope can be), put releases one use. */
+char *spool_sender_get(struct spool *sp, const char *s, size_t len);
+void spool_sender_put(struct spool *sp, char *s);
+
 /* The in-memory index, sorted by id (ids grow with time, so appending keeps it sorted). */
-struct entry {
-	char id[SPOOL_ID_MAX];
+struct entry { /* 80 bytes: a backlog of a million messages keeps a million of these */
 	struct segment *seg; /* NULL once done */
 	uint64_t off;
-	uint32_t len;
 	uint64_t seq; /* 0 for recovered records */
 	int64_t received;
 	uint64_t size;
+	char *mail_from;
+	uint32_t len;
 	uint32_t rcpt_count;
+	char id[ID_LEN + 1];
 	bool done;
 	bool pending; /* a spool_done is waiting for its mark to be durable */
-	char *mail_from;
 };
 
 /* Group commit of one kind of file. seq numbers up to `decided` are settled: durable, unless
@@ -103,7 +109,8 @@ struct commit {
 struct spool {
 	char *dir;
 	int dirfd, segdirfd, qdirfd, lockfd;
-	bool readonly; /* spool_open_readonly: looks, never writes */
+	bool readonly;	      /* spool_open_readonly: looks, never writes */
+	struct hmap *senders; /* interned envelope senders of the entries (spool_sender_get) */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct crc32c crc;

@@ -476,7 +476,7 @@ static int take_msg(struct scan *s, const uint8_t *r, size_t off, size_t len)
 	e->received = v.received;
 	e->size = v.msg_len;
 	e->rcpt_count = v.rcpt_count;
-	if ((e->mail_from = strndup((const char *)v.from.data, v.from.len)) == NULL)
+	if ((e->mail_from = spool_sender_get(s->sp, (const char *)v.from.data, v.from.len)) == NULL)
 		goto nomem;
 	s->seg->live++;
 	return 0;
@@ -695,7 +695,7 @@ static void index_order(struct spool *sp)
 	for (i = j = 0; i < sp->nents; i++) {
 		if (j > 0 && strcmp(sp->ents[j - 1].id, sp->ents[i].id) == 0) {
 			sp->ents[i].seg->live--;
-			free(sp->ents[i].mail_from);
+			spool_sender_put(sp, sp->ents[i].mail_from);
 			continue;
 		}
 		sp->ents[j++] = sp->ents[i];
@@ -780,7 +780,7 @@ int spool_recover(struct spool *sp, struct spool_recovery *rec, char *err, size_
 	/* Done records are not needed in memory: their marks are on disk. */
 	for (i = j = 0; i < sp->nents; i++) {
 		if (sp->ents[i].done) {
-			free(sp->ents[i].mail_from);
+			spool_sender_put(sp, sp->ents[i].mail_from);
 			continue;
 		}
 		sp->ents[j++] = sp->ents[i];
