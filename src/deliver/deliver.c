@@ -160,8 +160,45 @@ static void recover_holds(struct deliver *d)
 
 struct start_ctx {
 	struct deliver *d;
-	size_t held;
+	size_t held, empty;
 };
+
+struct empty_ctx {
+	struct qmsg **v;
+	size_t n, cap;
+};
+
+static bool collect_empty(const char *key, void *v, void *ctx)
+{
+	struct empty_ctx *e = ctx;
+	struct qmsg *m = v;
+
+	(void)key;
+	if (m->nrcpt != 0)
+		return false;
+	if (e->n == e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 16;
+		struct qmsg **g = realloc(e->v, cap * sizeof(*g));
+		if (g == NULL)
+			return false; /* ends at the next start */
+		e->v = g;
+		e->cap = cap;
+	}
+	e->v[e->n++] = m;
+	return false;
+}
+
+/* Messages whose every recipient was suppressed at the door: nothing to deliver, only to end.
+ * Collected first, ended after the walk (ending one changes the map). */
+static void finish_empty(struct deliver *d)
+{
+	struct empty_ctx e = { 0 };
+
+	hmap_sweep(d->msgs, collect_empty, &e);
+	for (size_t i = 0; i < e.n; i++)
+		finish_round(d, e.v[i]);
+	free(e.v);
+}
 
 /* Everything recovered is due at once (the retry schedule starts again after a restart). */
 static bool schedule_one(const char *key, void *v, void *ctx)
@@ -171,14 +208,17 @@ static bool schedule_one(const char *key, void *v, void *ctx)
 
 	(void)key;
 	s->held += m->held;
-	q_schedule(s->d, m);
+	if (m->nrcpt > 0)
+		q_schedule(s->d, m);
+	else
+		s->empty++; /* ended after the sweep: ending changes the map */
 	return false;
 }
 
 int deliver_start(struct deliver *d)
 {
 	int rc = spool_list(d->spool, recover_entry, d);
-	struct start_ctx held = { d, 0 };
+	struct start_ctx held = { d, 0, 0 };
 
 	if (rc != 0) {
 		log_event(d->log, LOG_ERROR, "delivery_recovery", "error=\"%s\"", strerror(-rc));
@@ -186,6 +226,8 @@ int deliver_start(struct deliver *d)
 	}
 	recover_holds(d);
 	hmap_sweep(d->msgs, schedule_one, &held);
+	if (held.empty > 0)
+		finish_empty(d);
 	log_event(d->log, LOG_INFO, "delivery_started",
 		  "messages=%zu held=%zu enabled=%s dns=%s tls=%s", hmap_count(d->msgs), held.held,
 		  d->cfg->deliver ? "yes" : "no",
@@ -212,6 +254,10 @@ void deliver_accepted(struct deliver *d, const char *id, int64_t received, size_
 	md.m.user = (char *)user;
 	ev_add(d, m, &md, "", EV_QUEUED, 0, "", "", "", "", "accepted", "", false);
 	ev_flush(d);
+	if (m->nrcpt == 0) {
+		finish_round(d, m); /* every recipient was suppressed: nothing to deliver */
+		return;
+	}
 	q_schedule(d, m);
 	engine_kick(d);
 }
@@ -280,6 +326,17 @@ static void free_msg(void *v)
 	free(m);
 }
 
+/* Destinations still holding jobs at exit (a stop does not drain them). */
+static void free_dest(void *v)
+{
+	struct dest *ds = v;
+	struct job *j;
+
+	while ((j = dest_pop(ds)) != NULL)
+		job_free(j);
+	free(ds);
+}
+
 void deliver_free(struct deliver *d)
 {
 	if (d == NULL)
@@ -297,7 +354,7 @@ void deliver_free(struct deliver *d)
 		d->ev_head = n;
 	}
 	hmap_free(d->msgs, free_msg);
-	hmap_free(d->dests, free);
+	hmap_free(d->dests, free_dest);
 	tls_context_unref(d->tls);
 	store_close(d->store);
 	free(d->heap);

@@ -456,8 +456,8 @@ static const struct pool_address *pool_address(struct outbound *ob, int family)
 {
 	const struct pool_config *p;
 
-	if (ob->ds->pool < 0)
-		return NULL;
+	if (ob->ds->pool < 0 || (size_t)ob->ds->pool >= ob->d->cfg->pool_count)
+		return NULL; /* a reload took the pool away: the system picks the address */
 	p = &ob->d->cfg->pools[ob->ds->pool];
 	for (size_t k = 0; k < p->naddrs; k++) {
 		const struct pool_address *a = &p->addrs[(ob->ds->next_addr + k) % p->naddrs];
@@ -485,7 +485,7 @@ static void on_connect(uv_connect_t *req, int status)
 		return;
 	}
 	ob->phase = OB_SESSION;
-	if (ob->ds->pool >= 0) {
+	if (ob->ds->pool >= 0 && (size_t)ob->ds->pool < ob->d->cfg->pool_count) {
 		const struct pool_config *p = &ob->d->cfg->pools[ob->ds->pool];
 		struct sockaddr_storage local;
 		int len = sizeof(local);
@@ -534,7 +534,8 @@ static bool connect_to(struct outbound *ob, const struct dns_host *h, size_t a)
 	int family = ss.ss_family == AF_INET6 ? 6 : 4;
 	int rc;
 
-	if (ob->ds->pool >= 0 && (pa = pool_address(ob, family)) == NULL)
+	if (ob->ds->pool >= 0 && (size_t)ob->ds->pool < ob->d->cfg->pool_count &&
+	    (pa = pool_address(ob, family)) == NULL)
 		return false; /* the pool has no address of this family */
 	ob->port = ob->ds->has_route && ob->ds->route.port ? ob->ds->route.port
 							   : (int)ob->d->cfg->remote_port;

@@ -228,3 +228,33 @@ def test_size_over_the_servers_limit_bounces_without_sending(world):
     _, rcpts = parse_bounce(bounce.data)
     assert rcpts[0]["Status"] == "5.3.4"
     assert not mx.messages and not mx.refused
+
+
+def test_message_whose_recipients_are_all_suppressed_leaves_the_spool(world):
+    mx = world.target("127.0.0.2")
+    srv = world.start(extra="[policy]\ntrusted_user = app\n")
+    srv.tern("suppress", "add", "ok-gone@dest.test", "--reason", "complaint")
+    qid = world.send(["ok-gone@dest.test"])
+    evs = world.wait_events(lambda e: world.status_of(e, "ok-gone@dest.test") == "suppressed")
+    assert [e for e in evs if e["recipient"] == "ok-gone@dest.test"][-1]["queue_id"] == qid
+    deadline = time.time() + 10
+    while qid in world.queue_ids() and time.time() < deadline:
+        time.sleep(0.1)
+    assert qid not in world.queue_ids()
+    assert not mx.messages
+
+
+def test_recipient_suppressed_after_acceptance_is_not_delivered(world):
+    mx = world.target("127.0.0.2")
+    srv = world.start(delivery="enabled = no")
+    qid = world.send(["ok-later@dest.test", "ok-other@dest.test"])
+    srv.tern("suppress", "add", "ok-later@dest.test")
+    srv.stop()
+    conf = srv.conf.read_text().replace("enabled = no", "enabled = yes")
+    srv.conf.write_text(conf)
+    srv.start()
+    msg = mx.wait_for(1, timeout=15)[0]
+    assert msg.rcpt_tos == ["ok-other@dest.test"]
+    evs = world.wait_events(lambda e: world.status_of(e, "ok-later@dest.test") == "suppressed")
+    assert world.status_of(evs, "ok-other@dest.test") == "delivered"
+    assert [e for e in evs if e["status"] == "suppressed"][-1]["queue_id"] == qid
