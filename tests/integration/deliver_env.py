@@ -79,11 +79,11 @@ data_timeout = 3s
         self.srv.start()
         return self.srv
 
-    def send(self, rcpts, body=BODY, sender="app@example.org"):
+    def send(self, rcpts, body=BODY, sender="app@example.org", options=()):
         """Submits one message over SMTP; returns its queue id."""
         with smtplib.SMTP("127.0.0.1", self.srv.plain_port, timeout=10) as c:
             c.ehlo("client.test")
-            c.mail(sender)
+            c.mail(sender, list(options))
             for r in rcpts:
                 code, msg = c.rcpt(r)
                 assert code == 250, (code, msg)

@@ -24,6 +24,8 @@ sessions close after `idle_timeout` seconds of silence, hostile senders stop aft
 `hostile_seconds`, and stop() aborts every connection and joins the (daemon) thread.
 """
 import asyncio
+import base64
+import binascii
 import datetime
 import ipaddress
 import itertools
@@ -232,6 +234,7 @@ class Message:
     started: float = 0.0                  # time.time() of the accepted MAIL
     received: float = 0.0                 # time.time() of the end of DATA
     queue_id: str = None
+    auth_user: str = None                 # the user the session authenticated as (auth=)
 
     @property
     def content(self):
@@ -263,6 +266,8 @@ class Connection:
     tls_cipher: str = None
     sni: str = None
     tls_error: str = None
+    auth_user: str = None                 # set by a successful AUTH (auth=)
+    auth_attempts: list = field(default_factory=list)  # (mechanism, user, ok) per AUTH
     commands: list = field(default_factory=list)
     pipelined: list = field(default_factory=list)
     early_talker: bool = False            # client sent bytes before the greeting
@@ -296,12 +301,24 @@ class Target:
     Behaviour options (defaults give a well-behaved ESMTP server):
       hostname            name in the greeting and EHLO reply
       starttls            None, or (cert_file, key_file): advertise and accept STARTTLS
+      starttls_reply      reply to STARTTLS instead of the 220 (e.g. "454 4.7.0 TLS not
+                          available"); no handshake follows. Works without `starttls` (pair it
+                          with ehlo_extra=["STARTTLS"] to advertise a STARTTLS that never works)
+      implicit_tls        None, or (cert_file, key_file): TLS from the first byte (port 465
+                          style, RFC 8314), no STARTTLS; a failed handshake is recorded in the
+                          connection's `tls_error` like a failed STARTTLS
+      auth                None, or {"user": "password", ...}: advertise "AUTH PLAIN LOGIN" (only
+                          after STARTTLS when `starttls` is set), accept AUTH PLAIN (initial
+                          response or continuation) and AUTH LOGIN: 235 2.7.0 on success,
+                          535 5.7.8 on failure; MAIL before a successful AUTH gets
+                          "530 5.7.0 Authentication required"
       require_tls         answer MAIL with 530 until STARTTLS was done
       tls_min_version / tls_max_version   ssl.TLSVersion limits for STARTTLS
       pipelining, smtputf8, eightbitmime, enhancedstatuscodes   advertise these (True)
       size                None, or n: advertise "SIZE n", refuse larger with 552 5.3.4
       ehlo_extra          extra EHLO keyword lines, e.g. ["DSN", "X-FOO"]; only advertised
-                          (DSN's MAIL/RCPT parameters are accepted; no BDAT/AUTH commands)
+                          (DSN's MAIL/RCPT parameters are accepted; no BDAT command; for
+                          AUTH use `auth`)
       greeting            e.g. "554 5.7.1 go away" (then only QUIT works) or "421 4.3.2 busy"
                           (then close); multi-line with "\\n"
       banner_delay        seconds to wait before the greeting
@@ -324,9 +341,11 @@ class Target:
                           endless one
       idle_timeout        seconds of client silence before the server closes (421)
 
-    Records: `.messages` (accepted Message list), `.refused` (DATA received, final reply not 2xx),
-    `.sessions` (Connection list), `.connections` and `.transactions` (counts), `.commands`
-    (per connection lists of command lines), `.errors` (server-side exceptions: should stay empty).
+    Records: `.messages` (accepted Message list, each with `auth_user` when auth= is set),
+    `.refused` (DATA received, final reply not 2xx), `.sessions` (Connection list, each with
+    `auth_user` and `auth_attempts` [(mechanism, user, ok)]), `.connections` and
+    `.transactions` (counts), `.commands` (per connection lists of command lines), `.errors`
+    (server-side exceptions: should stay empty).
     """
 
     def __init__(self, host="127.0.0.1", port=0, *, hostname="mx.target.test", starttls=None,
@@ -336,7 +355,8 @@ class Target:
                  ehlo_reply=None, helo_reply=None, never_answer=False, max_rcpts=None,
                  rcpt_script=None, grey_wait=2.0, mail_reply=None, data_reply=None,
                  data_reply_delay=0.0, drop_mid_data=False, inject_after_starttls=b"",
-                 hostile=None, hostile_at="ehlo", hostile_seconds=30.0, idle_timeout=120.0):
+                 hostile=None, hostile_at="ehlo", hostile_seconds=30.0, idle_timeout=120.0,
+                 starttls_reply=None, implicit_tls=None, auth=None):
         if hostile is not None and hostile not in HOSTILE_MODES:
             raise ValueError(f"hostile must be one of {HOSTILE_MODES}, not {hostile!r}")
         if hostile_at not in ("ehlo", "greeting"):
@@ -370,9 +390,17 @@ class Target:
         self.hostile_seconds = hostile_seconds
         self.idle_timeout = idle_timeout
 
+        if starttls and implicit_tls:
+            raise ValueError("starttls and implicit_tls exclude each other")
+        if auth is not None and (not isinstance(auth, dict) or not auth):
+            raise ValueError('auth must be a non-empty dict {"user": "password"}')
+        self.starttls_reply = starttls_reply
+        self.implicit_tls = implicit_tls
+        self.auth = dict(auth) if auth else None
+
         self.tls_context = None
-        if starttls:
-            cert, key = starttls
+        if starttls or implicit_tls:
+            cert, key = starttls or implicit_tls
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(cert, key)
             if tls_min_version is not None:
@@ -541,6 +569,8 @@ class Target:
             lines.append(f"SIZE {self.size}")
         if self.starttls and not tls_active:
             lines.append("STARTTLS")
+        if self.auth and (tls_active or not self.starttls):
+            lines.append("AUTH PLAIN LOGIN")
         if self.enhancedstatuscodes:
             lines.append("ENHANCEDSTATUSCODES")
         if self.eightbitmime:
@@ -637,6 +667,10 @@ class _Session(asyncio.Protocol):
         self.transport = self.raw_transport = transport
         self.conn = Connection(index=len(t.sessions), peer=transport.get_extra_info("peername"),
                                local=transport.get_extra_info("sockname"), opened=time.time())
+        if t.implicit_tls:
+            # Not a byte may reach the SMTP buffer: the ClientHello is for start_tls (which
+            # resumes reading once the TLS layer is in place).
+            transport.pause_reading()
         t.sessions.append(self.conn)
         t.connections += 1
         t._live.add(self)
@@ -740,6 +774,8 @@ class _Session(asyncio.Protocol):
 
     async def _dialogue(self):
         t = self.t
+        if t.implicit_tls:
+            await self._handshake()
         if t.banner_delay:
             await asyncio.sleep(t.banner_delay)
         if t.never_answer:
@@ -819,6 +855,8 @@ class _Session(asyncio.Protocol):
             self.conn.ehlo_names.append(arg)
         elif verb == "STARTTLS":
             await self._starttls(arg)
+        elif verb == "AUTH":
+            await self._auth(arg)
         elif verb == "MAIL":
             self._mail(arg)
         elif verb == "RCPT":
@@ -901,6 +939,9 @@ class _Session(asyncio.Protocol):
 
     async def _starttls(self, arg):
         t = self.t
+        if t.starttls_reply is not None and not self.conn.tls:
+            self.send(t.starttls_reply)
+            return
         if not t.starttls:
             self._error("502 5.5.1 Error: command not implemented")
             return
@@ -917,6 +958,15 @@ class _Session(asyncio.Protocol):
         self.write(b"220 2.0.0 Ready to start TLS\r\n" + t.inject_after_starttls)
         self.conn.plaintext_after_starttls = bytes(self.buf)
         self.buf.clear()
+        await self._handshake()
+        # The client must say EHLO again; forget everything learned in the clear.
+        self._reset()
+        self.conn.ehlo, self.conn.esmtp = None, False
+
+    async def _handshake(self):
+        """The server side of a TLS handshake on the connection (STARTTLS or implicit TLS);
+        a failure is recorded in conn.tls_error and ends the session."""
+        t = self.t
         raw = self.transport
         try:
             tls = await self.loop.start_tls(raw, self, t.tls_context, server_side=True,
@@ -935,9 +985,85 @@ class _Session(asyncio.Protocol):
         self.conn.tls_cipher = (obj.cipher() or (None,))[0]
         self.conn.sni = t._sni.pop(id(obj), None)
         self.conn.transcript.append(("S", f"<TLS {self.conn.tls_version}>".encode()))
-        # The client must say EHLO again; forget everything learned in the clear.
-        self._reset()
-        self.conn.ehlo, self.conn.esmtp = None, False
+
+    async def _auth_line(self):
+        """One line of an AUTH exchange (a base64 response, or "*" to cancel); None when the
+        client cancelled (the 501 is already sent)."""
+        line = await self.readline()
+        self.conn.transcript.append(("C", line[:TRANSCRIPT_CAP]))
+        text = _decode(line).rstrip("\r\n")
+        if text == "*":
+            self._error("501 5.7.0 Authentication aborted")
+            return None
+        return text
+
+    @staticmethod
+    def _b64(text):
+        """Decoded base64 ("=" alone is the empty response, RFC 4954); None if invalid."""
+        if text == "=":
+            return b""
+        try:
+            return base64.b64decode(text.encode("ascii"), validate=True)
+        except (binascii.Error, UnicodeEncodeError, ValueError):
+            return None
+
+    async def _auth(self, arg):
+        t = self.t
+        if not t.auth:
+            self._error("502 5.5.1 Error: command not implemented")
+            return
+        if "AUTH" not in self._advertised():
+            self._error("503 5.5.1 Error: authentication not enabled")
+            return
+        if self.conn.auth_user is not None:
+            self._error("503 5.5.1 Error: already authenticated")
+            return
+        if self.mail_from is not None:
+            self._error("503 5.5.1 Error: MAIL transaction in progress")
+            return
+        mech, _, initial = arg.partition(" ")
+        mech, initial = mech.upper(), initial.strip() or None
+        if mech == "PLAIN":
+            if initial is None:
+                self.send("334 ")
+                initial = await self._auth_line()
+                if initial is None:
+                    return
+            raw = self._b64(initial)
+            parts = raw.split(b"\0") if raw is not None else []
+            if len(parts) != 3:
+                self._error("501 5.5.2 Error: invalid AUTH PLAIN response")
+                return
+            user, password = _decode(parts[1]), _decode(parts[2])
+        elif mech == "LOGIN":
+            if initial is None:
+                self.send("334 " + base64.b64encode(b"Username:").decode())
+                initial = await self._auth_line()
+                if initial is None:
+                    return
+            raw_user = self._b64(initial)
+            if raw_user is None:
+                self._error("501 5.5.2 Error: invalid base64")
+                return
+            self.send("334 " + base64.b64encode(b"Password:").decode())
+            answer = await self._auth_line()
+            if answer is None:
+                return
+            raw_pass = self._b64(answer)
+            if raw_pass is None:
+                self._error("501 5.5.2 Error: invalid base64")
+                return
+            user, password = _decode(raw_user), _decode(raw_pass)
+        else:
+            self._error("504 5.5.4 Unrecognized authentication type")
+            return
+        ok = user in t.auth and t.auth[user] == password
+        self.conn.auth_attempts.append((mech, user, ok))
+        if ok:
+            self.conn.auth_user = user
+            self.send("235 2.7.0 Authentication successful")
+        else:
+            self._error("535 5.7.8 Error: authentication failed")
 
     @staticmethod
     def _path(arg, keyword):
@@ -970,6 +1096,9 @@ class _Session(asyncio.Protocol):
         path, params = parsed
         if t.require_tls and not self.conn.tls:
             self.send("530 5.7.0 Must issue a STARTTLS command first")
+            return
+        if t.auth and self.conn.auth_user is None:
+            self.send("530 5.7.0 Authentication required")
             return
         adv = self._advertised()
         smtputf8 = False
@@ -1068,7 +1197,8 @@ class _Session(asyncio.Protocol):
                       peer=self.conn.peer, ehlo=self.conn.ehlo, esmtp=self.conn.esmtp,
                       connection=self.conn.index, mail_options=list(self.mail_options),
                       rcpt_options=dict(self.rcpt_options), sni=self.conn.sni,
-                      started=self.mail_time, received=received, queue_id=qid)
+                      started=self.mail_time, received=received, queue_id=qid,
+                      auth_user=self.conn.auth_user)
         with t._cond:
             (t.messages if msg.accepted else t.refused).append(msg)
             t._cond.notify_all()

@@ -258,3 +258,14 @@ def test_recipient_suppressed_after_acceptance_is_not_delivered(world):
     evs = world.wait_events(lambda e: world.status_of(e, "ok-later@dest.test") == "suppressed")
     assert world.status_of(evs, "ok-other@dest.test") == "delivered"
     assert [e for e in evs if e["status"] == "suppressed"][-1]["queue_id"] == qid
+
+
+def test_smtputf8_message_to_a_server_without_it_bounces_with_5_6_7(world):
+    mx = world.target("127.0.0.2", smtputf8=False)
+    sender_mx = world.target("127.0.0.9")
+    world.start()
+    world.send(["jörg@dest.test"], options=["SMTPUTF8"])
+    bounce = sender_mx.wait_for(1, timeout=15)[0]
+    _, rcpts = parse_bounce(bounce.data)
+    assert rcpts[0]["Status"] == "5.6.7"
+    assert not mx.messages

@@ -3,6 +3,7 @@ use), driven by Python's smtplib and a raw socket client. They need no tern bina
 
 Every socket has a timeout and every wait is bounded, so a broken target fails, never hangs.
 """
+import base64
 import smtplib
 import socket
 import ssl
@@ -323,6 +324,107 @@ def test_require_tls_and_no_starttls_offered():
         assert not s.has_extn("starttls")
         assert s.docmd("STARTTLS")[0] == 502
         assert s.mail("s@example.org") == (530, b"5.7.0 Must issue a STARTTLS command first")
+
+
+def test_implicit_tls_and_starttls_reply(ca):
+    cert, key = ca.issue("mx.test")
+    with Target(implicit_tls=(cert, key)) as t:
+        ctx = ssl.create_default_context(cafile=ca.ca_file)
+        with smtplib.SMTP_SSL(t.host, t.port, timeout=TIMEOUT, context=ctx) as s:
+            s.ehlo("tls.test")
+            assert not s.has_extn("starttls")
+            s.sendmail("s@example.org", ["r@x.test"], b"over TLS\r\n")
+        (m,) = t.wait_for(1, TIMEOUT)
+        assert m.tls and m.tls_version.startswith("TLSv1.") and m.data == b"over TLS\r\n"
+        # a plaintext client gets no SMTP at all: the failed handshake is recorded
+        c = Raw(t.host, t.port)
+        c.sock.sendall(b"EHLO plain.test\r\n")
+        with pytest.raises((EOFError, ConnectionResetError)):
+            c.reply()
+        c.close()
+        t.wait_for_connections(2, TIMEOUT)
+        assert t.sessions[1].tls_error and not t.sessions[1].commands
+        assert t.errors == []
+    with Target(ehlo_extra=["STARTTLS"], starttls_reply="454 4.7.0 TLS not available") as t, \
+            smtp(t) as s:
+        s.ehlo()
+        assert s.has_extn("starttls")
+        assert s.docmd("STARTTLS") == (454, b"4.7.0 TLS not available")
+        assert s.sendmail("s@example.org", ["r@x.test"], b"plain\r\n") == {}
+        assert not t.wait_for(1, TIMEOUT)[0].tls
+
+
+# -- AUTH ---------------------------------------------------------------------------------------
+
+def test_auth_plain_and_login_record_the_user():
+    with Target(auth={"app": "s3cret", "other": "pw"}) as t:
+        with smtp(t) as s:
+            s.ehlo()
+            assert s.esmtp_features["auth"].split() == ["PLAIN", "LOGIN"]
+            assert s.mail("s@example.org") == (530, b"5.7.0 Authentication required")
+            s.rset()
+            s.user, s.password = "app", "s3cret"
+            assert s.auth("PLAIN", s.auth_plain, initial_response_ok=True)[0] == 235
+            assert s.docmd("AUTH PLAIN")[0] == 503  # only once per session
+            s.sendmail("s@example.org", ["r@x.test"], b"one\r\n")
+        with smtp(t) as s:
+            s.ehlo()
+            s.user, s.password = "other", "pw"
+            assert s.auth("LOGIN", s.auth_login, initial_response_ok=False)[0] == 235
+            s.sendmail("s@example.org", ["r@x.test"], b"two\r\n")
+        # PLAIN with the response in a continuation, and with an authorization identity
+        c = Raw(t.host, t.port)
+        c.reply()
+        c.cmd(b"EHLO raw.test")
+        assert c.cmd(b"AUTH PLAIN") == [b"334 "]
+        assert c.cmd(base64.b64encode(b"admin\0app\0s3cret"))[0].startswith(b"235 2.7.0")
+        c.cmd(b"QUIT")
+        c.close()
+        m1, m2 = t.wait_for(2, TIMEOUT)
+        assert (m1.auth_user, m2.auth_user) == ("app", "other")
+        t.wait_for_connections(3, TIMEOUT)
+        assert [c.auth_user for c in t.sessions] == ["app", "other", "app"]
+        assert [a[:2] for c in t.sessions for a in c.auth_attempts] == [
+            ("PLAIN", "app"), ("LOGIN", "other"), ("PLAIN", "app")]
+        assert t.errors == []
+
+
+def test_auth_failures_and_cancel():
+    with Target(auth={"app": "s3cret"}) as t:
+        c = Raw(t.host, t.port)
+        c.reply()
+        c.cmd(b"EHLO raw.test")
+        wrong = base64.b64encode(b"\0app\0wrong")
+        assert c.cmd(b"AUTH PLAIN " + wrong) == [b"535 5.7.8 Error: authentication failed"]
+        assert c.cmd(b"AUTH LOGIN")[0] == b"334 " + base64.b64encode(b"Username:")
+        assert c.cmd(b"*")[0].startswith(b"501")
+        assert c.cmd(b"AUTH PLAIN !!notbase64")[0].startswith(b"501")
+        assert c.cmd(b"AUTH CRAM-MD5")[0].startswith(b"504")
+        assert c.cmd(b"AUTH LOGIN " + base64.b64encode(b"app"))[0] == \
+            b"334 " + base64.b64encode(b"Password:")
+        assert c.cmd(base64.b64encode(b"nope"))[0].startswith(b"535 5.7.8")
+        assert c.cmd(b"MAIL FROM:<s@example.org>") == [b"530 5.7.0 Authentication required"]
+        c.cmd(b"QUIT")
+        c.close()
+        t.wait_for_connections(1, TIMEOUT)
+        assert t.sessions[0].auth_user is None
+        assert t.sessions[0].auth_attempts == [("PLAIN", "app", False), ("LOGIN", "app", False)]
+        assert not t.messages and t.errors == []
+
+
+def test_auth_is_offered_only_after_starttls(ca):
+    cert, key = ca.issue("mx.test")
+    with Target(starttls=(cert, key), auth={"app": "s3cret"}) as t, smtp(t) as s:
+        s.ehlo()
+        assert not s.has_extn("auth")
+        assert s.docmd("AUTH PLAIN", base64.b64encode(b"\0app\0s3cret").decode())[0] == 503
+        s.starttls(context=ssl.create_default_context(cafile=ca.ca_file))
+        s.ehlo()
+        assert s.has_extn("auth")
+        s.login("app", "s3cret")
+        s.sendmail("s@example.org", ["r@x.test"], b"x\r\n")
+        (m,) = t.wait_for(1, TIMEOUT)
+        assert m.tls and m.auth_user == "app"
 
 
 # -- EHLO advertisement, SIZE -------------------------------------------------------------------
