@@ -132,6 +132,16 @@ static int collect_hold(const struct store_event *e, void *ctx)
 	return 0;
 }
 
+/* A delay notice already sent is not sent again after a restart. */
+static int recover_warned(const struct store_event *e, void *ctx)
+{
+	struct qmsg *m = hmap_get(((struct deliver *)ctx)->msgs, e->queue_id);
+
+	if (m != NULL)
+		m->warned = true;
+	return 0;
+}
+
 static void recover_holds(struct deliver *d)
 {
 	struct hold_rows h = { 0 };
@@ -225,6 +235,10 @@ int deliver_start(struct deliver *d)
 		return rc;
 	}
 	recover_holds(d);
+	if (d->cfg->delay_warning > 0) {
+		struct store_event_filter f = { .status = EV_DELAYED };
+		(void)store_events_query(d->store, &f, recover_warned, d);
+	}
 	hmap_sweep(d->msgs, schedule_one, &held);
 	if (held.empty > 0)
 		finish_empty(d);

@@ -45,7 +45,12 @@ void ev_add(struct deliver *d, const struct qmsg *m, const struct msgdata *md, c
 	    bool suppress)
 {
 	const char *sender = md ? md->m.mail_from : "", *user = md ? md->m.user : "";
+	struct spool_entry se;
 	const char *parts[] = { m->id, rcpt, sender, user, host, ip, tls, dsn, reply, category };
+
+	/* A message not read at the moment (an operator's action) still names its sender. */
+	if (md == NULL && spool_entry_get(d->spool, m->id, &se) == 0)
+		parts[2] = sender = se.mail_from;
 	size_t len = 0;
 	struct pending_event *p;
 	char *at;

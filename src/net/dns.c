@@ -1,12 +1,14 @@
 /*
- * dns.c - MX and address lookups with c-ares on a libuv loop (see dns.h).
+ * dns.c - the resolver: MX and address lookups with c-ares on a libuv loop (see dns.h); what
+ * an answer holds, and the cache, are dns_answer.c's (see dns_int.h).
  *
  * c-ares says which sockets it wants watched through the sock-state callback: each gets a
  * uv_poll; one uv_timer fires at ares_timeout(). A lookup is a small state machine: the MX
  * query, then the A and AAAA queries of every host, counted in `pending` (held at one while
  * queries are being started, since a cached answer completes at once). A finished lookup goes
  * on the `done` list, which a zero timer hands to the callers: a callback never runs inside
- * the call that started its lookup, nor inside c-ares.
+ * the call that started its lookup, nor inside c-ares. Failed queries are retried here (see
+ * retry), and only definite answers (records, NXDOMAIN, NODATA) are cached.
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -21,43 +23,15 @@
 #include "lib/hmap.h"
 #include "lib/log.h"
 #include "net/dns.h"
+#include "net/dns_int.h"
 
-enum { C_IN = 1, T_A = 1, T_SOA = 6, T_MX = 15, T_AAAA = 28 };
-
-#define DNS_TRIES   3	  /* attempts of one query, each of timeout_s against every server */
-#define MX_MAX	    32	  /* MX records kept from one answer, before shuffling */
-#define TTL_MAX	    3600  /* seconds a positive answer is cached at most */
-#define NEG_TTL_MAX 60	  /* seconds a negative answer is cached at most */
-#define CACHE_MAX   10000 /* cached answers */
+#define DNS_TRIES 3 /* attempts of one query, each of timeout_s against every server */
 
 struct dns_sock {
 	struct dns_sock *next;
 	struct dns_resolver *r;
 	ares_socket_t fd;
 	uv_poll_t poll;
-};
-
-struct mx_rr {
-	uint16_t pref;
-	char name[256]; /* lowercase, no trailing dot; "" for "." (null MX) */
-};
-
-struct ip {
-	uint8_t b[16]; /* 4 bytes for A, 16 for AAAA */
-};
-
-/* One answer, fresh or cached. status: ARES_SUCCESS (n > 0), ARES_ENOTFOUND (NXDOMAIN),
- * ARES_ENODATA (the name exists without records of the type), anything else is temporary. */
-struct answer {
-	int status;
-	size_t n;
-	struct mx_rr *mx; /* T_MX: sorted by preference, duplicates removed */
-	struct ip *ip;	  /* T_A, T_AAAA */
-};
-
-struct cache_entry {
-	uint64_t expires; /* uv_now() milliseconds */
-	struct answer a;  /* its array is allocated with the entry */
 };
 
 enum phase { PH_MX, PH_ADDR };
@@ -97,7 +71,7 @@ struct dns_resolver {
 	uv_timer_t deliver; /* zero timer: runs the callbacks of the done list */
 	struct dns_sock *socks;
 	struct dns_lookup *done, *done_tail;
-	struct hmap *cache; /* "TYPE name" -> struct cache_entry */
+	struct hmap *cache; /* dns_cache_get, dns_cache_put (dns_answer.c) */
 	unsigned nservers;
 	bool closing;
 	unsigned closes; /* handles whose close has not finished */
@@ -176,231 +150,6 @@ static bool name_normalize(const char *in, char out[256])
 	name[len] = '\0';
 	memcpy(out, name, len + 1);
 	return true;
-}
-
-/* Copies a name from an answer: lowercase, without a trailing dot. */
-static void name_copy(char out[256], const char *in)
-{
-	size_t i;
-
-	for (i = 0; i < 255 && in[i] != '\0'; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	if (i > 0 && out[i - 1] == '.')
-		i--;
-	out[i] = '\0';
-}
-
-/* --- answers -------------------------------------------------------------------------------- */
-
-static unsigned get16(const unsigned char *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Skips a possibly compressed name at off; the offset after it, or -1. */
-static long skip_name(const unsigned char *m, long len, long off)
-{
-	while (off < len) {
-		unsigned l = m[off];
-		if (l == 0)
-			return off + 1;
-		if ((l & 0xc0) == 0xc0)
-			return off + 2 <= len ? off + 2 : -1;
-		if ((l & 0xc0) != 0)
-			return -1;
-		off += l + 1;
-	}
-	return -1;
-}
-
-/* Seconds an answer may be cached, 0 for not at all. Positive: the smallest TTL of the answer
- * section (CNAMEs included), 1 to TTL_MAX. Negative: min(TTL, MINIMUM) of the SOA in the
- * authority section (RFC 2308 section 5), 1 to NEG_TTL_MAX; without a SOA, not cached. */
-static unsigned answer_ttl(const unsigned char *m, int mlen, bool negative)
-{
-	long len = mlen, off = 12;
-	uint32_t ttl = UINT32_MAX, max = negative ? NEG_TTL_MAX : TTL_MAX;
-	unsigned qd, an, ns;
-
-	if (m == NULL || len < 12)
-		return 0;
-	qd = get16(m + 4);
-	an = get16(m + 6);
-	ns = get16(m + 8);
-	for (unsigned i = 0; i < qd; i++) {
-		off = skip_name(m, len, off);
-		if (off < 0 || off + 4 > len)
-			return 0;
-		off += 4;
-	}
-	for (unsigned i = 0; i < an + ns; i++) {
-		unsigned type, rdlen;
-		uint32_t rttl;
-
-		off = skip_name(m, len, off);
-		if (off < 0 || off + 10 > len)
-			return 0;
-		type = get16(m + off);
-		rttl = get32(m + off + 4);
-		rdlen = get16(m + off + 8);
-		off += 10;
-		if (off + (long)rdlen > len)
-			return 0;
-		if (rttl > INT32_MAX) /* RFC 2181 section 8 */
-			rttl = 0;
-		if (!negative && i < an && rttl < ttl)
-			ttl = rttl;
-		if (negative && i >= an && type == T_SOA && rdlen >= 22) {
-			uint32_t minimum = get32(m + off + rdlen - 4);
-			if (rttl < ttl)
-				ttl = rttl;
-			if (minimum < ttl)
-				ttl = minimum;
-		}
-		off += rdlen;
-	}
-	if (ttl == UINT32_MAX)
-		return 0;
-	return ttl > max ? max : ttl < 1 ? 1 : ttl;
-}
-
-static int mx_cmp(const void *a, const void *b)
-{
-	const struct mx_rr *x = a, *y = b;
-
-	if (x->pref != y->pref)
-		return x->pref < y->pref ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/* The MX records of an answer into a->mx (allocated), sorted, each host once. */
-static int parse_mx(const unsigned char *abuf, int alen, struct answer *a)
-{
-	struct ares_mx_reply *list = NULL;
-	size_t n = 0, kept = 0;
-	int rc = ares_parse_mx_reply(abuf, alen, &list);
-
-	if (rc != ARES_SUCCESS)
-		return rc;
-	for (struct ares_mx_reply *m = list; m != NULL; m = m->next)
-		n += n < MX_MAX;
-	if (n == 0 || (a->mx = calloc(n, sizeof(*a->mx))) == NULL) {
-		ares_free_data(list);
-		return n == 0 ? ARES_ENODATA : ARES_ENOMEM;
-	}
-	n = 0;
-	for (struct ares_mx_reply *m = list; m != NULL && n < MX_MAX; m = m->next) {
-		a->mx[n].pref = m->priority;
-		name_copy(a->mx[n].name, m->host);
-		n++;
-	}
-	ares_free_data(list);
-	qsort(a->mx, n, sizeof(*a->mx), mx_cmp);
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-		for (size_t k = 0; k < kept && !seen; k++)
-			seen = strcmp(a->mx[k].name, a->mx[i].name) == 0;
-		if (!seen)
-			a->mx[kept++] = a->mx[i];
-	}
-	a->n = kept;
-	return ARES_SUCCESS;
-}
-
-/* The addresses of an A or AAAA answer into a->ip (allocated), at most DNS_ADDRS_MAX. */
-static int parse_addrs(int type, const unsigned char *abuf, int alen, struct answer *a)
-{
-	struct ares_addrttl v4[DNS_ADDRS_MAX];
-	struct ares_addr6ttl v6[DNS_ADDRS_MAX];
-	int n = DNS_ADDRS_MAX, rc;
-
-	if (type == T_A)
-		rc = ares_parse_a_reply(abuf, alen, NULL, v4, &n);
-	else
-		rc = ares_parse_aaaa_reply(abuf, alen, NULL, v6, &n);
-	if (rc != ARES_SUCCESS)
-		return rc;
-	if (n <= 0)
-		return ARES_ENODATA;
-	if ((a->ip = calloc((size_t)n, sizeof(*a->ip))) == NULL)
-		return ARES_ENOMEM;
-	for (int i = 0; i < n; i++) {
-		if (type == T_A)
-			memcpy(a->ip[i].b, &v4[i].ipaddr, 4);
-		else
-			memcpy(a->ip[i].b, &v6[i].ip6addr, 16);
-	}
-	a->n = (size_t)n;
-	return ARES_SUCCESS;
-}
-
-/* --- cache ---------------------------------------------------------------------------------- */
-
-static void cache_key(char key[300], int type, const char *name)
-{
-	snprintf(key, 300, "%d %s", type, name);
-}
-
-static bool expired(const char *key, void *v, void *ctx)
-{
-	(void)key;
-	if (((struct cache_entry *)v)->expires > *(uint64_t *)ctx)
-		return false;
-	free(v);
-	return true;
-}
-
-static const struct answer *cache_get(struct dns_resolver *r, int type, const char *name)
-{
-	char key[300];
-	struct cache_entry *e;
-
-	cache_key(key, type, name);
-	e = hmap_get(r->cache, key);
-	if (e == NULL || e->expires <= uv_now(r->loop))
-		return NULL;
-	return &e->a;
-}
-
-static void cache_put(struct dns_resolver *r, int type, const char *name, const struct answer *a,
-		      unsigned ttl)
-{
-	size_t each = type == T_MX ? sizeof(struct mx_rr) : sizeof(struct ip);
-	uint64_t now = uv_now(r->loop);
-	struct cache_entry *e;
-	char key[300];
-	void *old = NULL;
-
-	if (ttl == 0)
-		return;
-	if (hmap_count(r->cache) >= CACHE_MAX)
-		hmap_sweep(r->cache, expired, &now);
-	if (hmap_count(r->cache) >= CACHE_MAX)
-		return;
-	if ((e = malloc(sizeof(*e) + a->n * each)) == NULL)
-		return;
-	e->expires = now + (uint64_t)ttl * 1000;
-	e->a = *a;
-	e->a.mx = NULL;
-	e->a.ip = NULL;
-	if (a->n > 0 && type == T_MX) {
-		e->a.mx = (struct mx_rr *)(e + 1);
-		memcpy(e->a.mx, a->mx, a->n * each);
-	} else if (a->n > 0) {
-		e->a.ip = (struct ip *)(e + 1);
-		memcpy(e->a.ip, a->ip, a->n * each);
-	}
-	cache_key(key, type, name);
-	if (!hmap_put(r->cache, key, e, &old)) {
-		free(e);
-		return;
-	}
-	free(old);
 }
 
 /* --- the loop: sockets and timers ----------------------------------------------------------- */
@@ -775,14 +524,14 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		return;
 	}
 	if (status == ARES_SUCCESS) {
-		a.status = q->type == T_MX ? parse_mx(abuf, alen, &a)
-					   : parse_addrs(q->type, abuf, alen, &a);
-		ttl = answer_ttl(abuf, alen, a.status != ARES_SUCCESS);
+		a.status = q->type == T_MX ? dns_parse_mx(abuf, alen, &a)
+					   : dns_parse_addrs(q->type, abuf, alen, &a);
+		ttl = dns_answer_ttl(abuf, alen, a.status != ARES_SUCCESS);
 	} else if (is_negative(status)) {
-		ttl = answer_ttl(abuf, alen, true);
+		ttl = dns_answer_ttl(abuf, alen, true);
 	}
 	if (!r->closing && (a.status == ARES_SUCCESS || is_negative(a.status)))
-		cache_put(r, q->type, q->name, &a, ttl);
+		dns_cache_put(r->cache, uv_now(r->loop), q->type, q->name, &a, ttl);
 	query_done(lk, q->type, q->host, &a);
 	free(a.mx);
 	free(a.ip);
@@ -801,7 +550,7 @@ static void query_start(struct dns_lookup *lk, int type, size_t host, const char
 		query_done(lk, type, host, &a);
 		return;
 	}
-	if ((cached = cache_get(r, type, name)) != NULL) {
+	if ((cached = dns_cache_get(r->cache, uv_now(r->loop), type, name)) != NULL) {
 		query_done(lk, type, host, cached);
 		return;
 	}

@@ -100,6 +100,8 @@ struct spool_entry {
 	char mail_from[330]; /* cut short if longer */
 };
 int spool_list(struct spool *sp, int (*cb)(const struct spool_entry *e, void *ctx), void *ctx);
+/* One live message's entry (from the index, no disk read): 0 or -ENOENT. Thread-safe. */
+int spool_entry_get(struct spool *sp, const char *id, struct spool_entry *out);
 
 /* Reads one live message: envelope fields into a caller-freed struct and the message bytes
  * into a struct buf. The record's checksum is verified again. Free with spool_message_free. */

@@ -804,6 +804,29 @@ done:
 
 #define LIST_CHUNK 64
 
+static void entry_out(const struct entry *e, struct spool_entry *o)
+{
+	memcpy(o->id, e->id, sizeof(e->id)); /* the index keeps ids at their exact size */
+	o->received = e->received;
+	o->size = (size_t)e->size;
+	o->rcpt_count = e->rcpt_count;
+	snprintf(o->mail_from, sizeof(o->mail_from), "%s", e->mail_from);
+}
+
+int spool_entry_get(struct spool *sp, const char *id, struct spool_entry *out)
+{
+	const struct entry *e;
+	int rc = -ENOENT;
+
+	pthread_mutex_lock(&sp->mu);
+	if ((e = spool_ent_find(sp, id)) != NULL && !e->done) {
+		entry_out(e, out);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&sp->mu);
+	return rc;
+}
+
 int spool_list(struct spool *sp, int (*cb)(const struct spool_entry *e, void *ctx), void *ctx)
 {
 	struct spool_entry *chunk = malloc(LIST_CHUNK * sizeof(*chunk));
@@ -822,11 +845,7 @@ int spool_list(struct spool *sp, int (*cb)(const struct spool_entry *e, void *ct
 			struct spool_entry *o = &chunk[n];
 			if (e->done)
 				continue;
-			memcpy(o->id, e->id, sizeof(o->id));
-			o->received = e->received;
-			o->size = (size_t)e->size;
-			o->rcpt_count = e->rcpt_count;
-			snprintf(o->mail_from, sizeof(o->mail_from), "%s", e->mail_from);
+			entry_out(e, o);
 			n++;
 		}
 		pthread_mutex_unlock(&sp->mu);
