@@ -57,6 +57,8 @@ struct deliver *deliver_new(const struct deliver_deps *deps, const struct tern_c
 	d->tick.data = d;
 	uv_timer_init(d->loop, &d->ev_retry);
 	d->ev_retry.data = d;
+	uv_timer_init(d->loop, &d->prune);
+	d->prune.data = d;
 	return d;
 fail:
 	if (d != NULL) {
@@ -225,6 +227,43 @@ static bool schedule_one(const char *key, void *v, void *ctx)
 	return false;
 }
 
+static void prune_work(uv_work_t *w)
+{
+	struct deliver *d = w->data;
+
+	d->pruned =
+		store_events_prune(d->store, now_ms(d) - (int64_t)d->cfg->event_retention * 1000);
+}
+
+static void prune_done(uv_work_t *w, int status)
+{
+	struct deliver *d = w->data;
+
+	d->pruning = false;
+	d->works--;
+	if (status == 0 && d->pruned > 0)
+		log_event(d->log, LOG_INFO, "events_pruned", "events=%lld older_than_days=%u",
+			  (long long)d->pruned, d->cfg->event_retention / 86400);
+	else if (status == 0 && d->pruned < 0)
+		log_event(d->log, LOG_WARN, "events_pruned", "error=\"%s\"",
+			  strerror((int)-d->pruned));
+	deliver_check_stopped(d);
+}
+
+/* Once at start (a second in) and then every hour. */
+static void on_prune(uv_timer_t *t)
+{
+	struct deliver *d = t->data;
+
+	if (d->pruning || d->stopping || d->cfg->event_retention == 0)
+		return;
+	d->prune_work.data = d;
+	if (uv_queue_work(d->loop, &d->prune_work, prune_work, prune_done) == 0) {
+		d->pruning = true;
+		d->works++;
+	}
+}
+
 int deliver_start(struct deliver *d)
 {
 	int rc = spool_list(d->spool, recover_entry, d);
@@ -247,6 +286,7 @@ int deliver_start(struct deliver *d)
 		  d->cfg->deliver ? "yes" : "no",
 		  d->cfg->dns_servers[0] ? d->cfg->dns_servers : "system",
 		  (const char *[]){ "none", "may", "encrypt", "verify" }[d->cfg->tls]);
+	uv_timer_start(&d->prune, on_prune, 1000, 3600 * 1000);
 	engine_kick(d);
 	return 0;
 }
@@ -309,6 +349,7 @@ void deliver_stop(struct deliver *d, void (*done)(void *arg), void *arg)
 	d->stopped = done;
 	d->stopped_arg = arg;
 	uv_timer_stop(&d->tick);
+	uv_timer_stop(&d->prune);
 	outbound_abort_all(d, "tern is shutting down");
 	ev_flush(d);
 	deliver_check_stopped(d);
@@ -357,6 +398,7 @@ void deliver_free(struct deliver *d)
 		return;
 	uv_close((uv_handle_t *)&d->tick, on_handle_closed);
 	uv_close((uv_handle_t *)&d->ev_retry, on_handle_closed);
+	uv_close((uv_handle_t *)&d->prune, on_handle_closed);
 	dns_resolver_free(d->dns);
 	uv_run(d->loop, UV_RUN_NOWAIT);
 	while (d->ev_head != NULL) {

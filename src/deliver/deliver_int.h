@@ -156,6 +156,10 @@ struct deliver {
 	int ev_rc;
 	struct event_waiter *ev_waiters;
 	uv_timer_t ev_retry;
+	uv_timer_t prune; /* hourly: events older than event_retention go */
+	uv_work_t prune_work;
+	bool pruning;
+	int64_t pruned;
 	size_t works; /* other thread-pool jobs in flight */
 	/* finished messages waiting to leave the spool, and the batch doing so */
 	struct round *rm_head, *rm_batch;

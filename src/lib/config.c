@@ -86,6 +86,7 @@ static const struct key keys[] = {
 	{ "delivery", "max_connections", K_UINT, F(max_deliveries), 1, 100000 },
 	{ "delivery", "per_destination", K_UINT, F(per_destination), 1, 10000 },
 	{ "delivery", "suppress_on_bounce", K_STRING, F(suppress_on_bounce), 0, 0 },
+	{ "delivery", "event_retention", K_DURATION, F(event_retention), 0, 3650 * 86400 },
 	{ "store", "path", K_PATH, F(store_path), 0, 0 },
 	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
 	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },
@@ -147,6 +148,7 @@ void config_defaults(struct tern_config *c)
 	c->data_timeout_out = 600; /* 4.5.3.2.6: 10 minutes for the reply after the data */
 	c->max_deliveries = 500;
 	c->per_destination = 20;
+	c->event_retention = 30 * 86400;
 	strcpy(c->suppress_on_bounce, "user_unknown,host_unknown,domain_no_mail,mailbox_disabled");
 }
 

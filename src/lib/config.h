@@ -130,6 +130,7 @@ struct tern_config {
 	unsigned max_deliveries;      /* outbound connections at once */
 	unsigned per_destination;     /* outbound connections at once to one destination */
 	char suppress_on_bounce[256]; /* categories whose bounces add to the suppression list */
+	unsigned event_retention;     /* seconds events are kept, 0 = forever */
 	struct route_config routes[CONFIG_ROUTES_MAX];
 	size_t route_count;
 	struct pool_config pools[CONFIG_POOLS_MAX];

@@ -549,3 +549,27 @@ def test_postfix_receives_what_tern_sends(world):
              what="tern's spool to empty")
     finally:
         pf.stop()
+
+
+def test_events_older_than_the_retention_are_pruned(world):
+    import sqlite3
+    srv = world.start(delivery="enabled = no")
+    world.send(["ok-a@dest.test"])  # one fresh event, which stays
+    srv.stop()
+    db = sqlite3.connect(srv.dir / "tern.db")
+    with db:
+        db.execute("INSERT INTO events (time_ms, queue_id, recipient, recipient_domain, sender, "
+                   "user, status, attempt, remote_host, remote_ip, tls, delay_ms, dsn, reply, "
+                   "category) VALUES (?, 'OLDQUEUEID', 'old@dest.test', 'dest.test', "
+                   "'app@example.org', '', 2, 1, '', '', '', 0, '2.0.0', '250 ok', '')",
+                   (int((time.time() - 40 * 86400) * 1000),))
+    db.close()
+    srv.conf.write_text(srv.conf.read_text() + "\n[delivery]\nevent_retention = 30d\n")
+    srv.start()
+    deadline = time.time() + 10
+    while "event=events_pruned events=1" not in srv.logs() and time.time() < deadline:
+        time.sleep(0.1)
+    assert "event=events_pruned events=1" in srv.logs()
+    evs = world.events()
+    assert not [e for e in evs if e["queue_id"] == "OLDQUEUEID"]
+    assert [e for e in evs if e["status"] == "queued"], "recent events stay"
