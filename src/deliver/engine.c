@@ -408,8 +408,20 @@ struct load {
 	bool recovered;
 	uint8_t *term;	     /* per recipient: 0, or 1 + a terminal store_event_status */
 	uint8_t *suppressed; /* per recipient */
+	uint16_t *attempts;  /* per recipient, after a restart: deferrals already recorded */
 	uint32_t nrcpt;
 };
+
+/* After a restart the retry schedule goes on where it was: each deferral on record counts. */
+static int on_deferred(const struct store_event *e, void *ctx)
+{
+	struct load *l = ctx;
+
+	for (uint32_t i = 0; i < l->nrcpt; i++)
+		if (strcasecmp(l->md->m.rcpts[i], e->recipient) == 0 && l->attempts[i] < UINT16_MAX)
+			l->attempts[i]++;
+	return 0;
+}
 
 static int on_terminal(const char *rcpt, enum store_event_status s, void *ctx)
 {
@@ -434,8 +446,12 @@ static void load_one(struct load *l)
 		l->rc = -EBADMSG;
 		return;
 	}
-	if (l->recovered)
+	if (l->recovered) {
+		struct store_event_filter f = { .queue_id = l->m->id, .status = EV_DEFERRED };
 		(void)store_events_terminal(l->d->store, l->m->id, on_terminal, l);
+		if ((l->attempts = calloc(l->nrcpt + 1, sizeof(*l->attempts))) != NULL)
+			(void)store_events_query(l->d->store, &f, on_deferred, l);
+	}
 	for (uint32_t i = 0; i < l->nrcpt; i++)
 		l->suppressed[i] = store_suppress_get(l->d->store, l->md->m.rcpts[i], now, &e) == 0;
 }
@@ -511,6 +527,8 @@ static void load_finish(struct load *l, int status)
 		struct qrcpt *r = &m->r[i];
 		if (rstate_terminal(r->state))
 			continue;
+		if (l->attempts != NULL && l->attempts[i] > r->attempts)
+			r->attempts = l->attempts[i];
 		if (l->term[i] != 0) {
 			static const uint8_t to_state[EV__COUNT] = {
 				[EV_DELIVERED] = RS_DELIVERED, [EV_BOUNCED] = RS_BOUNCED,
@@ -531,6 +549,7 @@ static void load_finish(struct load *l, int status)
 done:
 	free(l->term);
 	free(l->suppressed);
+	free(l->attempts);
 	free(l);
 }
 

@@ -573,3 +573,15 @@ def test_events_older_than_the_retention_are_pruned(world):
     evs = world.events()
     assert not [e for e in evs if e["queue_id"] == "OLDQUEUEID"]
     assert [e for e in evs if e["status"] == "queued"], "recent events stay"
+
+
+def test_retry_schedule_goes_on_after_a_restart(world):
+    world.target("127.0.0.2")
+    srv = world.start(delivery="retry_schedule = 1s 1s 1h")
+    qid = world.send(["temp-a@dest.test"])
+    world.wait_events(lambda e: len([x for x in e if x["status"] == "deferred"]) >= 2)
+    srv.stop()
+    srv.start()
+    evs = world.wait_events(lambda e: len([x for x in e if x["status"] == "deferred"]) >= 3)
+    attempts = [e["attempt"] for e in evs if e["status"] == "deferred" and e["queue_id"] == qid]
+    assert attempts[:3] == [1, 2, 3], attempts
