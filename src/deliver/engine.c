@@ -185,21 +185,6 @@ static struct job *job_new(struct qmsg *m, struct msgdata *md, struct dest *ds, 
 
 /* ---- outcomes -------------------------------------------------------------------------- */
 
-static bool in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; *p;) {
-		size_t w;
-		p += strspn(p, " ,\t");
-		w = strcspn(p, " ,\t");
-		if (w == n && n > 0 && strncmp(p, word, n) == 0)
-			return true;
-		p += w;
-	}
-	return false;
-}
-
 static int64_t retry_delay(const struct deliver *d, unsigned attempts)
 {
 	const struct tern_config *c = d->cfg;
@@ -284,7 +269,7 @@ static void decide(struct deliver *d, struct job *j, size_t k, const char *host,
 		r->state = RS_BOUNCED;
 		st = EV_BOUNCED;
 		status = "bounced";
-		suppress = ex != NULL && in_list(d->cfg->suppress_on_bounce, category);
+		suppress = ex != NULL && config_list_has(d->cfg->suppress_on_bounce, category);
 		if (!m->null_sender)
 			add_failure(m, i, false, rep, enh, host, now);
 		break;

@@ -157,6 +157,15 @@ static void ob_end(struct outbound *ob)
 		uv_close((uv_handle_t *)&ob->timer, on_timer_closed);
 }
 
+/* Nothing more to send (or a stop): an unsent job goes back to the queue, untried. */
+static void end_returning(struct outbound *ob)
+{
+	if (ob->job != NULL)
+		engine_job_return(ob->d, ob->job);
+	ob->job = NULL;
+	ob_end(ob);
+}
+
 /* The destination cannot be reached now: this job and all queued for it take `why`. */
 static void give_up(struct outbound *ob, const struct smtp_client_reply *why, bool permanent)
 {
@@ -333,10 +342,7 @@ static void session_closed(struct outbound *ob)
 	if (f != NULL)
 		ob->last = *f;
 	if (ob->job == NULL || ob->d->stopping) {
-		if (ob->job != NULL)
-			engine_job_return(ob->d, ob->job);
-		ob->job = NULL;
-		ob_end(ob);
+		end_returning(ob);
 		return;
 	}
 	if (plain) {
@@ -585,10 +591,7 @@ static bool connect_to(struct outbound *ob, const struct dns_host *h, size_t a)
 static void next_candidate(struct outbound *ob)
 {
 	if (ob->job == NULL || ob->d->stopping) {
-		if (ob->job != NULL)
-			engine_job_return(ob->d, ob->job);
-		ob->job = NULL;
-		ob_end(ob);
+		end_returning(ob);
 		return;
 	}
 	if (ob->retry_same && ob->mx != NULL && ob->addr_i > 0) {

@@ -202,8 +202,7 @@ const struct route_config *config_route_for(const struct tern_config *c, const c
 	return star;
 }
 
-/* True when `name` is one of the comma- or space-separated words of `list`. */
-static bool list_has(const char *list, const char *name)
+bool config_list_has(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
@@ -223,7 +222,7 @@ const struct pool_config *config_pool_for(const struct tern_config *c, const cha
 	const struct pool_config *shared = NULL;
 
 	for (size_t i = 0; i < c->pool_count; i++) {
-		if (user != NULL && user[0] != '\0' && list_has(c->pools[i].users, user))
+		if (user != NULL && user[0] != '\0' && config_list_has(c->pools[i].users, user))
 			return &c->pools[i];
 		if (strcmp(c->pools[i].name, "shared") == 0)
 			shared = &c->pools[i];

@@ -155,6 +155,9 @@ bool net_block_parse(const char *s, struct net_block *out);
 bool net_blocks_contain(const struct net_block *blocks, size_t count, int family,
 			const uint8_t *addr);
 
+/* True when `name` is one of the comma- or space-separated words of `list`. */
+bool config_list_has(const char *list, const char *name);
+
 /* Parses "90", "90s", "5m", "1h", "2d" into seconds. */
 bool config_parse_duration(const char *v, uint64_t *out);
 

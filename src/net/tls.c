@@ -37,8 +37,8 @@ static void openssl_error(char *err, size_t errlen, const char *what, const char
 	ERR_clear_error();
 }
 
-struct tls_context *tls_context_new(const char *cert_file, const char *key_file, char *err,
-				    size_t errlen)
+/* A context with one reference and the options both sides use; NULL with err set. */
+static struct tls_context *context_new(const SSL_METHOD *method, char *err, size_t errlen)
 {
 	struct tls_context *c = calloc(1, sizeof(*c));
 
@@ -47,16 +47,26 @@ struct tls_context *tls_context_new(const char *cert_file, const char *key_file,
 		return NULL;
 	}
 	c->refs = 1;
-	c->ctx = SSL_CTX_new(TLS_server_method());
-	if (c->ctx == NULL) {
+	if ((c->ctx = SSL_CTX_new(method)) == NULL) {
 		openssl_error(err, errlen, "cannot create TLS context", "");
-		goto fail;
+		free(c);
+		return NULL;
 	}
+	SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
+	return c;
+}
+
+struct tls_context *tls_context_new(const char *cert_file, const char *key_file, char *err,
+				    size_t errlen)
+{
+	struct tls_context *c = context_new(TLS_server_method(), err, errlen);
+
+	if (c == NULL)
+		return NULL;
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
 	/* Submission clients send little and reconnect often; no renegotiation, no compression. */
 	SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
 					    SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(c->ctx, cert_file) != 1) {
 		openssl_error(err, errlen, "cannot load TLS certificate", cert_file);
 		goto fail;
@@ -79,23 +89,14 @@ fail:
 
 struct tls_context *tls_client_context_new(const char *ca_file, char *err, size_t errlen)
 {
-	struct tls_context *c = calloc(1, sizeof(*c));
+	struct tls_context *c = context_new(TLS_client_method(), err, errlen);
 
-	if (c == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (c == NULL)
 		return NULL;
-	}
-	c->refs = 1;
-	c->ctx = SSL_CTX_new(TLS_client_method());
-	if (c->ctx == NULL) {
-		openssl_error(err, errlen, "cannot create TLS context", "");
-		goto fail;
-	}
 	/* Mail servers still run TLS 1.0 in places; opportunistic TLS that refuses them would
 	 * fall back to plaintext, which is worse. Levels that verify ask for 1.2. */
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_VERSION);
 	SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-	SSL_CTX_set_mode(c->ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (ca_file != NULL && ca_file[0] != '\0') {
 		if (SSL_CTX_load_verify_locations(c->ctx, ca_file, NULL) != 1) {
 			openssl_error(err, errlen, "cannot load CA certificates from", ca_file);
