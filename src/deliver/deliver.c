@@ -43,15 +43,18 @@ struct deliver *deliver_new(const struct deliver_deps *deps, const struct tern_c
 	if (d->dns == NULL)
 		goto fail;
 	d->tls = tls_client_context_new(cfg->tls_ca_file, terr, sizeof(terr));
+	if (d->tls == NULL && cfg->tls >= DTLS_ENCRYPT) {
+		snprintf(err, errlen, "%s", terr);
+		goto fail;
+	}
 	if (d->tls == NULL) {
-		if (cfg->tls >= DTLS_ENCRYPT) {
-			snprintf(err, errlen, "%s", terr);
-			goto fail;
-		}
+		/* Opportunistic TLS needs no CA: keep it, with the system's CAs for any route that
+		 * verifies (a private CA's certificates then fail, closed). */
 		log_event(d->log, LOG_WARN, "outbound_tls",
-			  "error=\"%s\" hint=\"mail goes out without TLS; set [delivery] "
-			  "tls_ca_file\"",
+			  "error=\"%s\" hint=\"fix [delivery] tls_ca_file; until then routes with "
+			  "tls = verify trust only the system's CAs\"",
 			  terr);
+		d->tls = tls_client_context_new(NULL, terr, sizeof(terr));
 	}
 	uv_timer_init(d->loop, &d->tick);
 	d->tick.data = d;

@@ -106,7 +106,6 @@ struct dest {
 	struct job *head, *tail;
 	size_t queued;
 	unsigned active;    /* connections open for it */
-	unsigned next_addr; /* round robin over the pool's addresses */
 };
 
 struct round;
@@ -141,6 +140,7 @@ struct deliver {
 	uv_timer_t tick;
 	int64_t tick_at; /* when the timer fires, INT64_MAX when stopped */
 	unsigned active; /* outbound connections */
+	unsigned pool_next[CONFIG_POOLS_MAX]; /* each pool's addresses are used in turn */
 	struct outbound *conns;
 	bool stopping;
 	void (*stopped)(void *arg);
@@ -189,7 +189,7 @@ struct job *engine_job_settle(struct deliver *d, struct job *j, bool keep_temp, 
 /* Hands the job's recipients back, untried (a stop): due again at once. */
 void engine_job_return(struct deliver *d, struct job *j);
 void engine_job_failed(struct deliver *d, struct job *j, const struct smtp_client_reply *why,
-		       bool permanent, const char *host, const char *ip);
+		       bool permanent, const char *host, const char *ip, const char *tls);
 struct job *dest_pop(struct dest *ds);
 void dest_push_front(struct dest *ds, struct job *j);
 void dest_release(struct deliver *d, struct dest *ds); /* a connection of ds ended */

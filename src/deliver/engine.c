@@ -68,7 +68,7 @@ static void dest_run(struct deliver *d, struct dest *ds)
 							 .stage = SC_STAGE_CONNECT };
 			snprintf(why.text, sizeof(why.text),
 				 "cannot open a connection: out of memory");
-			engine_job_failed(d, j, &why, false, "", "");
+			engine_job_failed(d, j, &why, false, "", "", "");
 			break;
 		}
 	}
@@ -93,7 +93,7 @@ void dest_fail_all(struct deliver *d, struct dest *ds, const struct smtp_client_
 	struct job *j;
 
 	while ((j = dest_pop(ds)) != NULL)
-		engine_job_failed(d, j, why, permanent, host, ip);
+		engine_job_failed(d, j, why, permanent, host, ip, "");
 }
 
 static void lower(char *s)
@@ -257,6 +257,9 @@ static void decide(struct deliver *d, struct job *j, size_t k, const char *host,
 					 : res->outcome == SC_RCPT_PERMFAIL ? 5
 									    : 4,
 					 0, 0 };
+	/* A deferral says so in its code too (a relay's 535 5.7.8 is retried, not final). */
+	if (enh.cls == 5 && (res->outcome == SC_RCPT_TEMPFAIL || res->outcome == SC_RCPT_PENDING))
+		enh.cls = 4;
 	enh_code_format(enh, dsn, sizeof(dsn));
 	reply_line(rep, line, sizeof(line));
 	switch (res->outcome) {
@@ -374,13 +377,13 @@ void engine_job_return(struct deliver *d, struct job *j)
 }
 
 void engine_job_failed(struct deliver *d, struct job *j, const struct smtp_client_reply *why,
-		       bool permanent, const char *host, const char *ip)
+		       bool permanent, const char *host, const char *ip, const char *tls)
 {
 	for (size_t k = 0; k < j->n; k++) {
 		j->res[k].outcome = permanent ? SC_RCPT_PERMFAIL : SC_RCPT_TEMPFAIL;
 		j->res[k].reply = *why;
 	}
-	engine_job_done(d, j, host, ip, "");
+	engine_job_done(d, j, host, ip, tls);
 }
 
 /* ---- loading a due message ------------------------------------------------------------- */

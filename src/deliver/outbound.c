@@ -45,6 +45,7 @@ struct outbound {
 	char ip[64];
 	int port;
 	char tlsdesc[128];
+	char why[600];
 	struct buf plain;
 };
 
@@ -175,7 +176,7 @@ static void give_up(struct outbound *ob, const struct smtp_client_reply *why, bo
 		  "destination=%s permanent=%s queued=%zu reason=\"%s\"", ob->ds->key,
 		  permanent ? "yes" : "no", ob->ds->queued, why->text);
 	if (ob->job != NULL)
-		engine_job_failed(d, ob->job, why, permanent, ob->host, ob->ip);
+		engine_job_failed(d, ob->job, why, permanent, ob->host, ob->ip, ob->tlsdesc);
 	ob->job = NULL;
 	if (!d->stopping)
 		dest_fail_all(d, ob->ds, why, permanent, ob->host, ob->ip);
@@ -312,16 +313,26 @@ static bool start_tls(struct outbound *ob)
 	return true;
 }
 
-static void handshake_result(struct outbound *ob, bool ok)
+/* Records the end of a handshake; `why` says what went wrong (NULL: ask the session). Returns
+ * the words for the failure, "TLS handshake with HOST failed: ...", in ob->why. */
+static const char *handshake_result(struct outbound *ob, bool ok, const char *why)
 {
 	ob->handshaking = false;
 	if (ok)
 		snprintf(ob->tlsdesc, sizeof(ob->tlsdesc), "%s/%s", tls_version(ob->tls),
 			 tls_cipher(ob->tls));
+	else
+		snprintf(ob->why, sizeof(ob->why), "TLS handshake with %s[%s] failed: %s", ob->host,
+			 ob->ip,
+			 why != NULL ? why
+			 : ob->tls != NULL
+				 ? tls_error(ob->tls)
+				 : "no TLS context (see the tls_ca_file warning at start)");
 	if (ob->d->cfg->log_level <= LOG_DEBUG || !ok)
 		log_event(ob->d->log, ok ? LOG_DEBUG : LOG_INFO, "outbound_tls",
-			  "host=%s ip=%s result=%s %s%s", ob->host, ob->ip, ok ? "ok" : "failed",
-			  ok ? "tls=" : "error=", ok ? ob->tlsdesc : tls_error(ob->tls));
+			  "host=%s ip=%s result=%s %s\"%s\"", ob->host, ob->ip,
+			  ok ? "ok" : "failed", ok ? "tls=" : "error=", ok ? ob->tlsdesc : ob->why);
+	return ob->why;
 }
 
 /* At SC_DONE: decide what is final; keep what goes to the next transaction or host. */
@@ -332,6 +343,16 @@ static void transaction_done(struct outbound *ob)
 	bool elsewhere = f != NULL && unusable;
 
 	ob->job = engine_job_settle(ob->d, ob->job, elsewhere, ob->host, ob->ip, ob->tlsdesc);
+}
+
+/* Whether a session's failure fails the job for good. A relay refusing our AUTH (or offering
+ * none we can use) is the operator's setup to fix, not the message's fault: deferred, as
+ * Postfix's smtp_sasl_auth_soft_bounce does, so one wrong password bounces nothing. */
+static bool permanent_failure(const struct smtp_client_reply *f)
+{
+	if (f->stage == SC_STAGE_AUTH)
+		return false;
+	return f->code >= 500 || (f->code == 0 && f->enh.cls == 5);
 }
 
 static void session_closed(struct outbound *ob)
@@ -345,6 +366,18 @@ static void session_closed(struct outbound *ob)
 		end_returning(ob);
 		return;
 	}
+	if (plain && ob->ds->has_route && ob->ds->route.auth_user[0] != '\0') {
+		/* Never in plaintext where a password would follow: whoever breaks the handshake
+		 * must not make it leak. The next address, or a deferral. */
+		snprintf(ob->last.text, sizeof(ob->last.text),
+			 "%.300s; not retried without TLS, because this route logs in with a "
+			 "password "
+			 "(the connection is not encrypted otherwise)",
+			 ob->why);
+		ob->last.enh = (struct enh_code){ 4, 7, 5 };
+		reconnect(ob);
+		return;
+	}
 	if (plain) {
 		/* Same address again, in plaintext: may-level TLS is best effort. */
 		ob->plain_only = true;
@@ -355,7 +388,8 @@ static void session_closed(struct outbound *ob)
 	if (f != NULL && !unusable) {
 		/* The server refused something that is not about the host (AUTH, for one): the
 		 * reply decides for the job. */
-		engine_job_failed(ob->d, ob->job, f, f->code >= 500, ob->host, ob->ip);
+		engine_job_failed(ob->d, ob->job, f, permanent_failure(f), ob->host, ob->ip,
+				  ob->tlsdesc);
 		ob->job = NULL;
 		ob_end(ob);
 		return;
@@ -374,10 +408,9 @@ static void drive(struct outbound *ob)
 		case SC_WAIT:
 			return;
 		case SC_START_TLS:
-			if (!start_tls(ob)) {
-				handshake_result(ob, false);
-				smtp_client_tls_done(ob->sc, false, "cannot start TLS");
-			}
+			if (!start_tls(ob))
+				smtp_client_tls_done(ob->sc, false,
+						     handshake_result(ob, false, NULL));
 			return;
 		case SC_READY:
 			if (ob->job == NULL && !ob->d->stopping)
@@ -417,8 +450,9 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		snprintf(why, sizeof(why), "connection to %s[%s] %s", ob->host, ob->ip,
 			 n == UV_EOF ? "closed by the server" : uv_strerror((int)n));
 		if (ob->handshaking && !ob->implicit_tls) {
-			handshake_result(ob, false);
-			smtp_client_tls_done(ob->sc, false, why);
+			smtp_client_tls_done(ob->sc, false, handshake_result(ob, false, why));
+		} else if (ob->handshaking) {
+			smtp_client_abort(ob->sc, handshake_result(ob, false, why));
 		} else {
 			smtp_client_abort(ob->sc, why);
 		}
@@ -434,12 +468,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 				int h = tls_handshake(ob->tls);
 				flush_tls(ob);
 				if (h != 0) {
-					handshake_result(ob, h > 0);
+					const char *w = handshake_result(ob, h > 0, NULL);
 					if (!ob->implicit_tls)
-						smtp_client_tls_done(ob->sc, h > 0,
-								     tls_error(ob->tls));
+						smtp_client_tls_done(ob->sc, h > 0, w);
 					else if (h < 0)
-						smtp_client_abort(ob->sc, tls_error(ob->tls));
+						smtp_client_abort(ob->sc, w);
 				}
 			}
 			if (!ob->handshaking && ob->sc != NULL && ob->tls != NULL) {
@@ -466,9 +499,10 @@ static const struct pool_address *pool_address(struct outbound *ob, int family)
 		return NULL; /* a reload took the pool away: the system picks the address */
 	p = &ob->d->cfg->pools[ob->ds->pool];
 	for (size_t k = 0; k < p->naddrs; k++) {
-		const struct pool_address *a = &p->addrs[(ob->ds->next_addr + k) % p->naddrs];
+		unsigned *next = &ob->d->pool_next[ob->ds->pool];
+		const struct pool_address *a = &p->addrs[(*next + k) % p->naddrs];
 		if (a->family == family) {
-			ob->ds->next_addr++;
+			*next += (unsigned)k + 1;
 			return a;
 		}
 	}
@@ -519,7 +553,7 @@ static void on_connect(uv_connect_t *req, int status)
 	uv_read_start((uv_stream_t *)&ob->tcp, on_alloc, on_read);
 	arm(ob, ob->d->cfg->smtp_timeout);
 	if (cc.tls_on_connect && !start_tls(ob)) {
-		smtp_client_abort(ob->sc, "cannot start TLS");
+		smtp_client_abort(ob->sc, handshake_result(ob, false, NULL));
 		drive(ob);
 	}
 }

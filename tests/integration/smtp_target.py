@@ -312,6 +312,8 @@ class Target:
                           response or continuation) and AUTH LOGIN: 235 2.7.0 on success,
                           535 5.7.8 on failure; MAIL before a successful AUTH gets
                           "530 5.7.0 Authentication required"
+      auth_mechanisms     the mechanisms advertised and accepted, a subset of ("PLAIN", "LOGIN")
+                          (both by default); another one gets 504 5.5.4
       require_tls         answer MAIL with 530 until STARTTLS was done
       tls_min_version / tls_max_version   ssl.TLSVersion limits for STARTTLS
       pipelining, smtputf8, eightbitmime, enhancedstatuscodes   advertise these (True)
@@ -356,7 +358,8 @@ class Target:
                  rcpt_script=None, grey_wait=2.0, mail_reply=None, data_reply=None,
                  data_reply_delay=0.0, drop_mid_data=False, inject_after_starttls=b"",
                  hostile=None, hostile_at="ehlo", hostile_seconds=30.0, idle_timeout=120.0,
-                 starttls_reply=None, implicit_tls=None, auth=None):
+                 starttls_reply=None, implicit_tls=None, auth=None,
+                 auth_mechanisms=("PLAIN", "LOGIN")):
         if hostile is not None and hostile not in HOSTILE_MODES:
             raise ValueError(f"hostile must be one of {HOSTILE_MODES}, not {hostile!r}")
         if hostile_at not in ("ehlo", "greeting"):
@@ -397,6 +400,9 @@ class Target:
         self.starttls_reply = starttls_reply
         self.implicit_tls = implicit_tls
         self.auth = dict(auth) if auth else None
+        self.auth_mechanisms = [m.upper() for m in auth_mechanisms]
+        if not self.auth_mechanisms or set(self.auth_mechanisms) - {"PLAIN", "LOGIN"}:
+            raise ValueError('auth_mechanisms must be a non-empty subset of ("PLAIN", "LOGIN")')
 
         self.tls_context = None
         if starttls or implicit_tls:
@@ -570,7 +576,7 @@ class Target:
         if self.starttls and not tls_active:
             lines.append("STARTTLS")
         if self.auth and (tls_active or not self.starttls):
-            lines.append("AUTH PLAIN LOGIN")
+            lines.append("AUTH " + " ".join(self.auth_mechanisms))
         if self.enhancedstatuscodes:
             lines.append("ENHANCEDSTATUSCODES")
         if self.eightbitmime:
@@ -1023,6 +1029,9 @@ class _Session(asyncio.Protocol):
             return
         mech, _, initial = arg.partition(" ")
         mech, initial = mech.upper(), initial.strip() or None
+        if mech not in t.auth_mechanisms:
+            self._error("504 5.5.4 Unrecognized authentication type")
+            return
         if mech == "PLAIN":
             if initial is None:
                 self.send("334 ")

@@ -425,6 +425,12 @@ def test_auth_is_offered_only_after_starttls(ca):
         s.sendmail("s@example.org", ["r@x.test"], b"x\r\n")
         (m,) = t.wait_for(1, TIMEOUT)
         assert m.tls and m.auth_user == "app"
+    with Target(auth={"app": "s3cret"}, auth_mechanisms=["LOGIN"]) as t, smtp(t) as s:
+        s.ehlo()
+        assert s.esmtp_features["auth"].strip() == "LOGIN"
+        assert s.docmd("AUTH PLAIN", base64.b64encode(b"\0app\0s3cret").decode())[0] == 504
+        s.login("app", "s3cret")
+        assert t.sessions[0].auth_attempts == [("LOGIN", "app", True)]
 
 
 # -- EHLO advertisement, SIZE -------------------------------------------------------------------
