@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
 	{ "limits", cmd_limits, limits_usage, "a user's own sending limits (set, show)" },
 	{ "route", cmd_route, route_usage,
 	  "how tern would reach a domain: its MX hosts and addresses" },
+	{ "dkim", cmd_dkim, dkim_usage,
+	  "DKIM signing keys and their DNS records (keygen, list, show, rotate)" },
 };
 
 static void usage(FILE *out)

@@ -295,8 +295,9 @@ int deliver_start(struct deliver *d)
 }
 
 void deliver_accepted(struct deliver *d, const char *id, int64_t received, size_t rcpt_count,
-		      const char *sender, const char *user)
+		      const char *sender, const char *user, const char *dkim)
 {
+	char what[700];
 	struct qmsg *m = q_add(d, id, received * 1000, rcpt_count);
 	struct msgdata md = { 0 };
 
@@ -309,7 +310,8 @@ void deliver_accepted(struct deliver *d, const char *id, int64_t received, size_
 	}
 	md.m.mail_from = (char *)sender;
 	md.m.user = (char *)user;
-	ev_add(d, m, &md, "", EV_QUEUED, 0, "", "", "", "", "accepted", "", false);
+	snprintf(what, sizeof(what), "accepted; dkim=%s", dkim);
+	ev_add(d, m, &md, "", EV_QUEUED, 0, "", "", "", "", what, "", false);
 	ev_flush(d);
 	if (m->nrcpt == 0) {
 		finish_round(d, m); /* every recipient was suppressed: nothing to deliver */

@@ -39,8 +39,9 @@ struct deliver *deliver_new(const struct deliver_deps *deps, const struct tern_c
 /* Takes in every live message of the spool (recovery) and starts scheduling. */
 int deliver_start(struct deliver *d);
 /* A message the submission side has made durable. */
+/* dkim: what signed it, "example.com/sel1/rsa-sha256" or "none (no key for example.com)". */
 void deliver_accepted(struct deliver *d, const char *id, int64_t received, size_t rcpt_count,
-		      const char *sender, const char *user);
+		      const char *sender, const char *user, const char *dkim);
 /* A recipient accepted and left out of the spool because it is on the suppression list. */
 void deliver_suppressed(struct deliver *d, const char *id, const char *sender, const char *user,
 			const char *rcpt);

@@ -57,6 +57,7 @@ struct failure {
 struct msgdata {
 	int refs;
 	struct spool_message m;
+	char dkim[300]; /* "d/s/a" of the signatures tern put on top, or "none" */
 };
 
 #define HEAP_NONE UINT32_MAX
@@ -105,7 +106,7 @@ struct dest {
 	int pool; /* index in cfg->pools, -1 for none */
 	struct job *head, *tail;
 	size_t queued;
-	unsigned active;    /* connections open for it */
+	unsigned active; /* connections open for it */
 };
 
 struct round;
@@ -138,8 +139,8 @@ struct deliver {
 	struct qmsg **heap;
 	size_t heap_len, heap_cap;
 	uv_timer_t tick;
-	int64_t tick_at; /* when the timer fires, INT64_MAX when stopped */
-	unsigned active; /* outbound connections */
+	int64_t tick_at;		      /* when the timer fires, INT64_MAX when stopped */
+	unsigned active;		      /* outbound connections */
 	unsigned pool_next[CONFIG_POOLS_MAX]; /* each pool's addresses are used in turn */
 	struct outbound *conns;
 	bool stopping;

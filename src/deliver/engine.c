@@ -312,9 +312,10 @@ static void decide(struct deliver *d, struct job *j, size_t k, const char *host,
 	else
 		snprintf(relay, sizeof(relay), "%s", host && host[0] ? host : "none");
 	log_event(d->log, LOG_INFO, "delivery",
-		  "%s: to=<%s>, relay=%s, delay=%.1f, tls=%s, attempt=%d, dsn=%s, status=%s (%s)",
+		  "%s: to=<%s>, relay=%s, delay=%.1f, tls=%s, dkim=%s, attempt=%d, dsn=%s, "
+		  "status=%s (%s)",
 		  m->id, j->rcpts[k], relay, (double)(now - m->received) / 1000.0,
-		  tls && tls[0] ? tls : "none", attempt, dsn, status, line);
+		  tls && tls[0] ? tls : "none", j->data->dkim, attempt, dsn, status, line);
 	ev_add(d, m, j->data, j->rcpts[k], st, attempt, host, ip, tls, dsn, line, category,
 	       suppress);
 }
@@ -422,6 +423,62 @@ static int on_terminal(const char *rcpt, enum store_event_status s, void *ctx)
 	return 0;
 }
 
+/* The value of tag `t` ("d", "s", "a") in a DKIM-Signature value v[0..n), into out. */
+static void sig_tag(const char *v, size_t n, const char *t, char *out, size_t size)
+{
+	size_t tl = strlen(t);
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n;) {
+		size_t end = i, k;
+		while (end < n && v[end] != ';')
+			end++;
+		while (i < end && strchr(" \t\r\n", v[i]) != NULL)
+			i++;
+		if (end - i > tl && strncmp(v + i, t, tl) == 0) {
+			k = i + tl;
+			while (k < end && strchr(" \t\r\n", v[k]) != NULL)
+				k++;
+			if (k < end && v[k] == '=') {
+				size_t o = 0;
+				for (k++; k < end && o + 1 < size; k++)
+					if (strchr(" \t\r\n", v[k]) == NULL)
+						out[o++] = v[k];
+				out[o] = '\0';
+				return;
+			}
+		}
+		i = end + 1;
+	}
+}
+
+/* What signed the message, from the DKIM-Signature fields at its top (tern puts its own there
+ * at acceptance): "example.com/sel1/rsa-sha256,..." or "none". For the delivery log lines. */
+static void describe_dkim(const uint8_t *msg, size_t len, char *out, size_t size)
+{
+	static const char name[] = "DKIM-Signature:";
+	size_t at = 0, o = 0;
+
+	snprintf(out, size, "none");
+	while (at + sizeof(name) - 1 < len &&
+	       strncasecmp((const char *)msg + at, name, sizeof(name) - 1) == 0) {
+		size_t start = at + sizeof(name) - 1, end = start;
+		char d[256], s[128], a[32];
+		/* the field runs to the first CRLF not followed by folding whitespace */
+		while (end + 2 < len && !(msg[end] == '\r' && msg[end + 1] == '\n' &&
+					  msg[end + 2] != ' ' && msg[end + 2] != '\t'))
+			end++;
+		sig_tag((const char *)msg + start, end - start, "d", d, sizeof(d));
+		sig_tag((const char *)msg + start, end - start, "s", s, sizeof(s));
+		sig_tag((const char *)msg + start, end - start, "a", a, sizeof(a));
+		int n = snprintf(out + o, size - o, "%s%s/%s/%s", o ? "," : "", d, s, a);
+		if (n < 0 || (size_t)n >= size - o)
+			break;
+		o += (size_t)n;
+		at = end + 2;
+	}
+}
+
 static void load_one(struct load *l)
 {
 	struct store_suppression e;
@@ -434,6 +491,7 @@ static void load_one(struct load *l)
 		l->rc = -EBADMSG;
 		return;
 	}
+	describe_dkim(l->md->m.data.data, l->md->m.data.len, l->md->dkim, sizeof(l->md->dkim));
 	if (l->recovered) {
 		struct store_event_filter f = { .queue_id = l->m->id, .status = EV_DEFERRED };
 		(void)store_events_terminal(l->d->store, l->m->id, on_terminal, l);

@@ -87,6 +87,9 @@ static const struct key keys[] = {
 	{ "delivery", "per_destination", K_UINT, F(per_destination), 1, 10000 },
 	{ "delivery", "suppress_on_bounce", K_STRING, F(suppress_on_bounce), 0, 0 },
 	{ "delivery", "event_retention", K_DURATION, F(event_retention), 0, 3650 * 86400 },
+	{ "dkim", "enabled", K_BOOL, F(dkim_enabled), 0, 1 },
+	{ "dkim", "canonicalization", K_STRING, F(dkim_canonicalization), 0, 0 },
+	{ "dkim", "expire", K_DURATION, F(dkim_expire), 0, 3650 * 86400 },
 	{ "store", "path", K_PATH, F(store_path), 0, 0 },
 	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
 	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },
@@ -149,6 +152,8 @@ void config_defaults(struct tern_config *c)
 	c->max_deliveries = 500;
 	c->per_destination = 20;
 	c->event_retention = 30 * 86400;
+	c->dkim_enabled = true;
+	strcpy(c->dkim_canonicalization, "relaxed/relaxed");
 	strcpy(c->suppress_on_bounce, "user_unknown,host_unknown,domain_no_mail,mailbox_disabled");
 }
 

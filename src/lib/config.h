@@ -135,6 +135,10 @@ struct tern_config {
 	size_t route_count;
 	struct pool_config pools[CONFIG_POOLS_MAX];
 	size_t pool_count;
+	/* [dkim] */
+	bool dkim_enabled;
+	char dkim_canonicalization[32]; /* "relaxed/relaxed" */
+	unsigned dkim_expire;		/* x= seconds after signing, 0 = none */
 	/* [store], [spool] */
 	char store_path[CONFIG_PATH_MAX];
 	char spool_path[CONFIG_PATH_MAX];

@@ -1,7 +1,7 @@
 /*
  * store.h - tern's persistent state behind one interface: users and their SMTP credentials,
  * approved senders, the suppression list, per-user limits and usage counters, the delivery
- * event log, with SQLite and (later) PostgreSQL backends.
+ * event log, DKIM keys, with SQLite and (later) PostgreSQL backends.
  *
  * Promises:
  * - Passwords are never stored: each credential is an argon2id hash (libsodium). A user may hold
@@ -286,6 +286,81 @@ int store_events_terminal(struct store *st, const char *queue_id,
  * negative before_ms). */
 int64_t store_events_prune(struct store *st, int64_t before_ms);
 
+/* ---- DKIM keys ------------------------------------------------------------------------------
+ * The signing keys of each sending domain: which file holds the private key (a PEM file under
+ * DATA_DIR/dkim, written by src/dkim), its algorithm and where it stands in a rotation:
+ *   pending  made, its DNS record not yet seen; does not sign
+ *   active   signs (one key per domain and algorithm; should two be active for a moment, the
+ *            most recently activated signs)
+ *   retiring replaced, its record stays published until retire_at so that mail signed
+ *            with it still verifies; does not sign
+ *   retired  its record may be removed from DNS
+ * Domains and selectors are stored in lower case; a domain without its trailing dot. RSA keys
+ * are never shorter than 2048 bits (RFC 8301). */
+
+#define STORE_DKIM_DOMAIN_MAX	253  /* octets of a domain name, without the trailing dot */
+#define STORE_DKIM_SELECTOR_MAX 63   /* octets of a selector (one or more labels) */
+#define STORE_DKIM_PATH_MAX	1024 /* octets of a key file's path */
+#define STORE_DKIM_RSA_MIN	2048
+#define STORE_DKIM_RSA_MAX	4096
+#define STORE_DKIM_KEEP		(-1) /* store_dkim_set_state: leave this time as it is */
+
+enum store_dkim_alg { STORE_DKIM_RSA = 0, STORE_DKIM_ED25519, STORE_DKIM__ALGS };
+enum store_dkim_state {
+	STORE_DKIM_PENDING = 0,
+	STORE_DKIM_ACTIVE,
+	STORE_DKIM_RETIRING,
+	STORE_DKIM_RETIRED,
+	STORE_DKIM__STATES
+};
+
+struct store_dkim_key {
+	char domain[STORE_DKIM_DOMAIN_MAX + 1];
+	char selector[STORE_DKIM_SELECTOR_MAX + 1];
+	enum store_dkim_alg algorithm;
+	int bits; /* RSA: STORE_DKIM_RSA_MIN..STORE_DKIM_RSA_MAX; Ed25519: 0 */
+	char key_path[STORE_DKIM_PATH_MAX + 1];
+	enum store_dkim_state state;
+	int64_t created;   /* unix seconds */
+	int64_t activated; /* unix seconds it became active, 0 = never */
+	int64_t retire_at; /* unix seconds its record may go, 0 = not retiring */
+};
+
+/* "rsa", "ed25519" and "pending", "active", "retiring", "retired" (as stored; "unknown" out of
+ * range); parse returns -1 for anything else. */
+const char *store_dkim_alg_name(enum store_dkim_alg a);
+int store_dkim_alg_parse(const char *name);
+const char *store_dkim_state_name(enum store_dkim_state s);
+int store_dkim_state_parse(const char *name);
+
+/* Copy domain into out lower-cased and without one trailing dot. True when it is a host name:
+ * two or more labels of 1..63 letters, digits and hyphens, none starting or ending with a
+ * hyphen, STORE_DKIM_DOMAIN_MAX octets at most. */
+bool store_dkim_domain_norm(const char *domain, char out[STORE_DKIM_DOMAIN_MAX + 1]);
+/* The same for a selector: one or more such labels ([a-z0-9-] once lower-cased, upper case
+ * folded), STORE_DKIM_SELECTOR_MAX octets at most. */
+bool store_dkim_selector_norm(const char *selector, char out[STORE_DKIM_SELECTOR_MAX + 1]);
+
+/* Adds a key as given (domain and selector are normalized). -EINVAL unless the domain and the
+ * selector are valid, SELECTOR._domainkey.DOMAIN fits in 253 octets, the algorithm and state
+ * are known, the bits fit the algorithm, key_path is absolute and created > 0; -EEXIST when
+ * the domain has a key with that selector. */
+int store_dkim_add(struct store *st, const struct store_dkim_key *k);
+int store_dkim_get(struct store *st, const char *domain, const char *selector,
+		   struct store_dkim_key *out); /* -ENOENT, -EINVAL */
+/* Every key (domain NULL) or the keys of one domain, by domain and then created, oldest first;
+ * no lock held during cb; non-zero from cb stops and is returned. -EINVAL for a bad domain. */
+int store_dkim_list(struct store *st, const char *domain,
+		    int (*cb)(const struct store_dkim_key *k, void *ctx), void *ctx);
+/* Moves a key to state; activated and retire_at are stored unless STORE_DKIM_KEEP. -ENOENT,
+ * -EINVAL for an unknown state or a time below STORE_DKIM_KEEP. The caller makes the switch
+ * of a rotation in two calls (new key active, then old one retiring): the signer picks the
+ * most recently activated key should it read between them. */
+int store_dkim_set_state(struct store *st, const char *domain, const char *selector,
+			 enum store_dkim_state state, int64_t activated, int64_t retire_at);
+/* Forgets a key (its file is the caller's to delete). -ENOENT */
+int store_dkim_remove(struct store *st, const char *domain, const char *selector);
+
 /* ---- for backends only ------------------------------------------------------------------- */
 
 /* What store_auth_check needs from a backend: the user's state and encoded hashes. */
@@ -335,6 +410,18 @@ struct store_events_ops {
 	int64_t (*prune)(struct store *st, int64_t before_ms);
 };
 
+/* A backend's DKIM key operations: domains and selectors are normalized, keys checked. */
+struct store_dkim_ops {
+	int (*add)(struct store *st, const struct store_dkim_key *k);
+	int (*get)(struct store *st, const char *domain, const char *selector,
+		   struct store_dkim_key *out);
+	int (*list)(struct store *st, const char *domain,
+		    int (*cb)(const struct store_dkim_key *k, void *ctx), void *ctx);
+	int (*set_state)(struct store *st, const char *domain, const char *selector,
+			 enum store_dkim_state state, int64_t activated, int64_t retire_at);
+	int (*remove)(struct store *st, const char *domain, const char *selector);
+};
+
 /* A backend's operations. The public functions have already checked names and ids and turned
  * passwords into hashes; times are unix seconds. Each operation is thread-safe, holds its lock
  * only for its own database work and never calls a callback with the lock held. */
@@ -355,6 +442,7 @@ struct store_ops {
 	int (*auth_lookup)(struct store *st, const char *name, struct store_secrets *out);
 	const struct store_policy_ops *policy;
 	const struct store_events_ops *events;
+	const struct store_dkim_ops *dkim;
 };
 
 /* The head of every backend's own struct (its first member), so a backend turns a struct store *

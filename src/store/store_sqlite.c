@@ -264,6 +264,19 @@ static const char *const migrations[] = {
 	SQLITE_POLICY_SCHEMA,
 	/* 3: the delivery event log. */
 	SQLITE_EVENTS_SCHEMA,
+	/* 4: DKIM keys (store_sqlite_dkim.c). IF NOT EXISTS: a test rewinds the version of a
+	 * newer store to replay an older migration. */
+	"CREATE TABLE IF NOT EXISTS dkim_keys ("
+	" domain TEXT NOT NULL,"
+	" selector TEXT NOT NULL,"
+	" algorithm TEXT NOT NULL CHECK (algorithm IN ('rsa', 'ed25519')),"
+	" bits INTEGER NOT NULL,"
+	" key_path TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN ('active', 'pending', 'retiring', 'retired')),"
+	" created INTEGER NOT NULL,"
+	" activated INTEGER NOT NULL DEFAULT 0,"
+	" retire_at INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (domain, selector)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -557,6 +570,10 @@ static void sq_close(struct store *st)
 	free(s);
 }
 
+/* store_sqlite_dkim.c: DKIM keys (migration 4). Rare work (the CLI, the signer's load), so
+ * its statements are prepared at each call and it keeps nothing in struct sqlite_store. */
+extern const struct store_dkim_ops sqlite_dkim_ops;
+
 static const struct store_ops sqlite_ops = {
 	.close = sq_close,
 	.user_add = sq_user_add,
@@ -571,6 +588,7 @@ static const struct store_ops sqlite_ops = {
 	.auth_lookup = sq_auth_lookup,
 	.policy = &sqlite_policy_ops,
 	.events = &sqlite_events_ops,
+	.dkim = &sqlite_dkim_ops,
 };
 
 /* ---- opening: the file, the connection's settings, the schema ---------------------------- */

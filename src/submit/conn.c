@@ -83,6 +83,7 @@ struct store_job {
 	size_t size;
 	size_t rcpts;
 	int64_t received;
+	char dkim[600];
 	char sender[ADDRESS_MAX + 1];
 	char user[STORE_NAME_MAX + 1];
 };
@@ -383,7 +384,8 @@ static void store_done(struct commit_waiter *w, int rc)
 			for (size_t i = 0; i < c->txn->suppressed_count; i++)
 				deliver_suppressed(c->srv->deliver, j->id, c->txn->mail_from,
 						   c->txn->user, c->txn->suppressed[i]);
-		deliver_accepted(c->srv->deliver, j->id, j->received, j->rcpts, j->sender, j->user);
+		deliver_accepted(c->srv->deliver, j->id, j->received, j->rcpts, j->sender, j->user,
+				 j->dkim);
 	}
 	if (c->txn != NULL) {
 		if (ok)
@@ -393,8 +395,8 @@ static void store_done(struct commit_waiter *w, int rc)
 	}
 	if (ok)
 		log_event(c->srv->log, LOG_INFO, "queued",
-			  "session=%s queue_id=%s size=%zu rcpts=%zu%s", c->id, j->id, j->size,
-			  j->rcpts, c->closing ? " client=gone" : "");
+			  "session=%s queue_id=%s size=%zu rcpts=%zu dkim=%s%s", c->id, j->id,
+			  j->size, j->rcpts, j->dkim, c->closing ? " client=gone" : "");
 	else
 		log_event(c->srv->log, LOG_ERROR, "spool_error",
 			  "session=%s queue_id=%s error=\"%s\" reply=\"452 4.3.1\"", c->id, j->id,
@@ -456,31 +458,20 @@ static bool add_trace_fields(struct conn *c, const struct smtp_request *r, struc
 	return buf_append(out, r->message.data, r->message.len);
 }
 
-static void start_store(struct conn *c, const struct smtp_request *r)
+/* Spools msg (taken over) for the pending message request: the second half of start_store,
+ * after any signing. */
+static void store_message(struct conn *c, const struct smtp_request *r, struct buf *msg,
+			  size_t id_at, const char *dkim)
 {
 	struct store_job *j = calloc(1, sizeof(*j));
 	const char **rcpts = calloc(r->rcpt_count + 1, sizeof(*rcpts));
-	struct buf msg = BUF_INIT;
 	time_t now = time(NULL);
 	int rc = -ENOMEM;
-	size_t id_at = 0;
 	struct spool_envelope env = { 0 };
-	struct smtp_verdict v;
 
 	if (j == NULL || rcpts == NULL)
 		goto fail;
-	/* The header's checks, before anything is stored. */
-	if (c->txn != NULL && !policy_message(c->srv->policy, &c->gen->cfg, c->txn, r->message.data,
-					      r->message.len, r->smtputf8, &v)) {
-		policy_txn_end(c->srv->policy, c->txn);
-		free(j);
-		free(rcpts);
-		smtp_server_answer(c->smtp, &v);
-		return;
-	}
-	if (!add_trace_fields(c, r, &msg, now, &id_at))
-		goto fail;
-	env.id_slot = msg.data + id_at;
+	env.id_slot = msg->data + id_at;
 	/* Suppressed recipients were accepted, and are never delivered to. */
 	for (size_t i = 0; i < r->rcpt_count; i++)
 		if (c->txn == NULL || !policy_is_suppressed(c->txn, r->rcpts[i].text))
@@ -493,30 +484,123 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	env.received = now;
 	env.smtputf8 = r->smtputf8;
 	env.body_8bit = r->body_8bit;
-	rc = spool_append(c->srv->spool, &env, msg.data, msg.len, j->id, &j->w.seq);
+	rc = spool_append(c->srv->spool, &env, msg->data, msg->len, j->id, &j->w.seq);
 	if (rc < 0)
 		goto fail;
 	j->c = c;
-	j->size = msg.len;
+	j->size = msg->len;
 	j->rcpts = env.rcpt_count;
 	j->received = (int64_t)now;
 	snprintf(j->sender, sizeof(j->sender), "%s", env.mail_from);
 	snprintf(j->user, sizeof(j->user), "%s", env.user);
+	snprintf(j->dkim, sizeof(j->dkim), "%s", dkim);
 	j->w.done = store_done;
 	committer_wait(&c->srv->commit, &j->w);
 	c->work_pending++;
 	c->waiting = true;
 	uv_timer_stop(&c->timer);
 	free(rcpts);
-	buf_free(&msg);
+	buf_free(msg);
 	return;
 fail:
 	log_event(c->srv->log, LOG_ERROR, "spool_error",
 		  "session=%s error=\"%s\" reply=\"452 4.3.1\"", c->id, strerror(-rc));
 	free(j);
 	free(rcpts);
-	buf_free(&msg);
+	buf_free(msg);
 	answer(c, false, SMTP_R_STORAGE_ERROR, NULL);
+}
+
+/* A signing job of a session: the request waits (the session is paused) until it is done. */
+struct sign_wait {
+	struct sign_request q; /* first: sign.c hands this back */
+	struct conn *c;
+	size_t id_at;
+};
+
+static void signed_done(struct sign_request *q)
+{
+	struct sign_wait *w = (struct sign_wait *)q;
+	struct conn *c = w->c;
+	const struct smtp_request *r;
+
+	c->work_pending--;
+	c->waiting = false;
+	if (c->closing || (r = smtp_server_pending(c->smtp)) == NULL ||
+	    r->kind != SMTP_REQ_MESSAGE) {
+		buf_free(&q->msg);
+		buf_free(&q->sig);
+		free(w);
+		maybe_free(c);
+		return;
+	}
+	if (q->rc < 0) {
+		/* A domain with a key never sends unsigned mail: the client tries again. */
+		log_event(c->srv->log, LOG_ERROR, "dkim_error",
+			  "session=%s domain=%s error=\"%s\" reply=\"451 4.3.0\"", c->id, q->domain,
+			  q->desc);
+		if (c->txn != NULL)
+			policy_txn_end(c->srv->policy, c->txn);
+		buf_free(&q->msg);
+		buf_free(&q->sig);
+		free(w);
+		answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
+		drive(c);
+		return;
+	}
+	/* The signature fields go on top; the Received id slot moves down with the message. */
+	w->id_at += q->sig.len;
+	if (!buf_append(&q->sig, q->msg.data, q->msg.len)) {
+		buf_free(&q->msg);
+		buf_free(&q->sig);
+		free(w);
+		answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
+		drive(c);
+		return;
+	}
+	buf_free(&q->msg);
+	store_message(c, r, &q->sig, w->id_at, q->desc);
+	free(w);
+	drive(c);
+}
+
+static void start_store(struct conn *c, const struct smtp_request *r)
+{
+	struct buf msg = BUF_INIT;
+	time_t now = time(NULL);
+	size_t id_at = 0;
+	struct smtp_verdict v;
+	struct sign_wait *w;
+
+	/* The header's checks, before anything is stored. */
+	if (c->txn != NULL && !policy_message(c->srv->policy, &c->gen->cfg, c->txn, r->message.data,
+					      r->message.len, r->smtputf8, &v)) {
+		policy_txn_end(c->srv->policy, c->txn);
+		smtp_server_answer(c->smtp, &v);
+		return;
+	}
+	if (!add_trace_fields(c, r, &msg, now, &id_at) || (w = calloc(1, sizeof(*w))) == NULL) {
+		buf_free(&msg);
+		log_event(c->srv->log, LOG_ERROR, "spool_error",
+			  "session=%s error=\"out of memory\" reply=\"452 4.3.1\"", c->id);
+		answer(c, false, SMTP_R_STORAGE_ERROR, NULL);
+		return;
+	}
+	w->c = c;
+	w->id_at = id_at;
+	w->q.msg = msg;
+	w->q.now = (int64_t)now;
+	w->q.done = signed_done;
+	sign_from_domain(msg.data, msg.len, r->smtputf8, w->q.domain, sizeof(w->q.domain));
+	if (sign_start(c->srv, &w->q)) {
+		c->work_pending++;
+		c->waiting = true;
+		uv_timer_stop(&c->timer);
+		return;
+	}
+	msg = w->q.msg;
+	store_message(c, r, &msg, id_at, w->q.desc);
+	free(w);
 }
 
 static bool start_tls(struct conn *c)

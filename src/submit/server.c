@@ -83,11 +83,26 @@ static void finish(struct server *srv)
 	log_event(srv->log, LOG_INFO, "stopped", "%s", "");
 }
 
+/* Keys added, rotated or removed by `tern dkim` reach the signer within a second. */
+static void dkim_refresh(struct server *srv, bool force)
+{
+	int64_t v = 0;
+	char err[600];
+
+	if (store_data_version(srv->store, &v) != 0 || (!force && v == srv->store_version))
+		return;
+	srv->store_version = v;
+	if (sign_load(srv, err, sizeof(err)) != 0)
+		log_event(srv->log, LOG_ERROR, "dkim_keys",
+			  "error=\"%s\" kept=previous hint=\"tern dkim list shows the keys\"", err);
+}
+
 static void on_usage_timer(uv_timer_t *t)
 {
 	struct server *srv = t->data;
 
 	policy_flush(srv->policy);
+	dkim_refresh(srv, false);
 }
 
 void server_conn_gone(struct server *srv)
@@ -178,6 +193,7 @@ static void reload(struct server *srv)
 	srv->log->level = cfg.log_level;
 	if (srv->deliver != NULL)
 		deliver_reload(srv->deliver, &cfg);
+	dkim_refresh(srv, true);
 	log_event(srv->log, LOG_INFO, "reload", "result=ok sessions=%zu", srv->conn_count);
 }
 
@@ -290,6 +306,12 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 	log_event(log, LOG_INFO, "spool_recovered", "path=%s messages=%zu torn=%zu quarantined=%zu",
 		  cfg->spool_path, rec.messages, rec.torn, rec.quarantined);
 	(void)deliver_start(srv->deliver);
+	if ((r = sign_load(srv, err, sizeof(err))) != 0) {
+		/* Mail of a domain with a key must not go out unsigned: no start without the keys. */
+		log_event(log, LOG_ERROR, "dkim_keys", "error=\"%s\"", err);
+		goto stop_listeners;
+	}
+	(void)store_data_version(srv->store, &srv->store_version);
 	srv->control = control_open(&srv->loop, cfg->data_dir, srv->deliver, log);
 	srv->listener_count = cfg->listener_count;
 	for (size_t i = 0; i < cfg->listener_count; i++) {
@@ -326,6 +348,7 @@ done:
 		uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
 		uv_run(&srv->loop, UV_RUN_DEFAULT);
 	}
+	sign_unload(srv);
 	deliver_free(srv->deliver);
 	uv_run(&srv->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&srv->loop);

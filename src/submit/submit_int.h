@@ -19,6 +19,7 @@
 #include "policy/policy.h"
 #include "deliver/control.h"
 #include "deliver/deliver.h"
+#include "dkim/dkim.h"
 #include "queue/commit.h"
 
 /* One configuration generation: what a session was started with stays valid for its whole
@@ -50,9 +51,11 @@ struct server {
 	size_t listener_count;
 	struct store *store;
 	struct spool *spool;
-	struct committer commit; /* flushes the spool for the sessions */
-	struct deliver *deliver; /* takes what was accepted to its recipients */
-	struct control *control; /* DATA_DIR/control.sock for `tern queue` */
+	struct committer commit;   /* flushes the spool for the sessions */
+	struct deliver *deliver;   /* takes what was accepted to its recipients */
+	struct control *control;   /* DATA_DIR/control.sock for `tern queue` */
+	struct signer_ref *signer; /* DKIM keys; NULL when signing is off */
+	int64_t store_version;	   /* the store's data version the signer was loaded at */
 	bool deliver_stopped;
 	struct policy *policy;	/* sender policy: quotas, suppression, client limits */
 	uv_timer_t usage_timer; /* writes the policy's counts to the store */
@@ -69,6 +72,26 @@ struct server {
 };
 
 void conf_gen_unref(struct conf_gen *g);
+
+/* sign.c: DKIM signing of accepted messages on the thread pool */
+struct signer_ref;
+struct sign_request {
+	struct buf msg;	  /* the message as it will be spooled (owned) */
+	struct buf sig;	  /* the DKIM-Signature fields made, to put in front */
+	char domain[256]; /* the header From's domain, "" when it has none */
+	char desc[600];	  /* "example.com/sel1/rsa-sha256" or "none (no key for ...)" */
+	int64_t now;
+	int rc; /* from dkim_sign: signatures made, or -errno */
+	void (*done)(struct sign_request *q);
+};
+/* Loads (or reloads) the signer from the store; 0, or -errno with err. */
+int sign_load(struct server *srv, char *err, size_t errlen);
+void sign_unload(struct server *srv);
+/* The header From's domain (lowercase); false when there is none. */
+bool sign_from_domain(const uint8_t *msg, size_t len, bool smtputf8, char *out, size_t size);
+/* Starts signing q->msg for q->domain; q->done runs on the loop when done. false (with
+ * q->desc saying why) when there is nothing to sign with: store the message as it is. */
+bool sign_start(struct server *srv, struct sign_request *q);
 
 /* conn.c */
 void conn_accept(struct listener *l);

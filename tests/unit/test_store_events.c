@@ -562,12 +562,14 @@ static void a_store_from_before_the_log_is_migrated(void **state)
 	struct seen s;
 	sqlite3 *db = NULL;
 	char err[512] = "";
+	int latest;
 
 	/* a version 2 store: this schema without the events table, with a user in it */
 	assert_int_equal(store_user_add(f->st, "app", "pw", 2), 0);
 	store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(schema_version(f->path), 3);
+	latest = schema_version(f->path); /* this build's newest, past the events (3) */
+	assert_true(latest >= 3);
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "DROP TABLE events; DELETE FROM sqlite_sequence WHERE name = "
@@ -578,7 +580,7 @@ static void a_store_from_before_the_log_is_migrated(void **state)
 	assert_int_equal(schema_version(f->path), 2);
 
 	assert_int_equal(store_open_sqlite(f->path, &f->st, err, sizeof(err)), 0);
-	assert_int_equal(schema_version(f->path), 3);
+	assert_int_equal(schema_version(f->path), latest);
 	assert_int_equal(store_user_get(f->st, "app", &u), 0);
 	add_sample(f->st);
 	flt.status = EV_BOUNCED;
