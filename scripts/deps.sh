@@ -12,7 +12,7 @@ PACKAGES="
   libuv1-dev libssl-dev libc-ares-dev libsqlite3-dev libsodium-dev libinih-dev
   libjansson-dev libmicrohttpd-dev libpq-dev libhiredis-dev
   python3 python3-pytest python3-aiosmtpd python3-dnslib python3-dkim python3-cryptography
-  libmail-dkim-perl
+  libmail-dkim-perl python3-nacl
   swaks libnet-ssleay-perl libio-socket-ssl-perl openssl ca-certificates iproute2 procps
   postfix
 "
