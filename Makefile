@@ -7,7 +7,7 @@
 #                 integration against the sanitized binary, fuzz harnesses briefly)
 #   make lint     formatting (clang-format) and static analysis (cppcheck)
 #   make fuzz     every fuzz harness for FUZZ_SECONDS each
-#   make bench    tern next to smtp-sink and Postfix; writes bench/RESULTS.md
+#   make bench    tern next to smtp-sink, Postfix and OpenSSL; writes bench/RESULTS.md
 #   make format   rewrite the sources in the checked-in style
 #   make clean    remove build/
 
@@ -51,6 +51,8 @@ $(FUZZ)/build.ninja:
 
 bench: deps build
 	$(PYTHON) bench/bench.py --tern $(BUILD)/tern $(BENCH_ARGS)
+	$(PYTHON) bench/relay.py --tern $(BUILD)/tern $(RELAY_ARGS)
+	$(PYTHON) bench/dkim.py --speed $(BUILD)/dkim_speed
 
 run: deps build
 	@scripts/run.sh $(BUILD)/tern
