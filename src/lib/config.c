@@ -90,6 +90,7 @@ static const struct key keys[] = {
 	{ "dkim", "enabled", K_BOOL, F(dkim_enabled), 0, 1 },
 	{ "dkim", "canonicalization", K_STRING, F(dkim_canonicalization), 0, 0 },
 	{ "dkim", "expire", K_DURATION, F(dkim_expire), 0, 3650 * 86400 },
+	{ "dkim", "signing_domains", K_STRING, F(dkim_signing_domains), 0, 0 },
 	{ "store", "path", K_PATH, F(store_path), 0, 0 },
 	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
 	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },

@@ -139,6 +139,8 @@ struct tern_config {
 	bool dkim_enabled;
 	char dkim_canonicalization[32]; /* "relaxed/relaxed" */
 	unsigned dkim_expire;		/* x= seconds after signing, 0 = none */
+	char dkim_signing_domains
+		[1024]; /* "USER:DOMAIN" and "FROMDOMAIN=DOMAIN", comma-separated */
 	/* [store], [spool] */
 	char store_path[CONFIG_PATH_MAX];
 	char spool_path[CONFIG_PATH_MAX];

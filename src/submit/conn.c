@@ -592,7 +592,8 @@ static void start_store(struct conn *c, const struct smtp_request *r)
 	w->q.now = (int64_t)now;
 	w->q.done = signed_done;
 	sign_from_domain(msg.data, msg.len, r->smtputf8, w->q.domain, sizeof(w->q.domain));
-	if (sign_start(c->srv, &w->q)) {
+	if (sign_start(c->srv, policy_user(&c->gen->cfg, smtp_server_user(c->smtp), c->trusted),
+		       &w->q)) {
 		c->work_pending++;
 		c->waiting = true;
 		uv_timer_stop(&c->timer);

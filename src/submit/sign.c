@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto/header.h"
 #include "submit/submit_int.h"
@@ -18,6 +19,94 @@ struct signer_ref {
 	struct dkim_signer *s;
 	unsigned refs;
 };
+
+/* One entry of [dkim] signing_domains: for a user ("app:example.net") or for a From domain
+ * ("shop.example.com=example.com"). */
+#define SIGN_RULES_MAX 64
+struct sign_rule {
+	bool by_user;
+	char key[256]; /* the user, or the From domain */
+	char domain[256];
+};
+
+/* Parses signing_domains into rules; false with err naming the entry that is wrong. */
+static bool parse_rules(const char *list, struct sign_rule *out, size_t *n, char *err,
+			size_t errlen)
+{
+	char copy[1024], *save = NULL;
+
+	*n = 0;
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (char *t = strtok_r(copy, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		char *sep = strpbrk(t, ":=");
+		struct sign_rule *r = &out[*n];
+		if (*n == SIGN_RULES_MAX || sep == NULL || sep == t || sep[1] == '\0' ||
+		    (size_t)(sep - t) >= sizeof(r->key) || strlen(sep + 1) >= sizeof(r->domain)) {
+			snprintf(err, errlen,
+				 "[dkim] signing_domains: '%s' is not USER:DOMAIN or "
+				 "FROMDOMAIN=DOMAIN (at most %d entries)",
+				 t, SIGN_RULES_MAX);
+			return false;
+		}
+		r->by_user = *sep == ':';
+		memcpy(r->key, t, (size_t)(sep - t));
+		r->key[sep - t] = '\0';
+		snprintf(r->domain, sizeof(r->domain), "%s", sep + 1);
+		for (char *p = r->domain; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		(*n)++;
+	}
+	return true;
+}
+
+struct approved_ctx {
+	const char *want; /* "@domain" */
+	bool found;
+};
+
+static int find_domain(const char *sender, void *ctx)
+{
+	struct approved_ctx *a = ctx;
+
+	if (strcasecmp(sender, a->want) == 0)
+		a->found = true;
+	return 0;
+}
+
+/* The domain to sign as: an override that applies and that the user may sign as, else the
+ * From domain. The approval (the user has @DOMAIN among its approved senders) is a store read:
+ * overrides are rare, and the answer is the store's of this moment. */
+static void signing_domain(struct server *srv, const char *user, struct sign_request *q)
+{
+	struct sign_rule rules[SIGN_RULES_MAX];
+	char err[300], want[260];
+	size_t n = 0;
+
+	if (srv->gen->cfg.dkim_signing_domains[0] == '\0' ||
+	    !parse_rules(srv->gen->cfg.dkim_signing_domains, rules, &n, err, sizeof(err)))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct sign_rule *r = &rules[i];
+		struct approved_ctx a = { want, false };
+		if (r->by_user ? (user == NULL || strcmp(r->key, user) != 0)
+			       : strcasecmp(r->key, q->domain) != 0)
+			continue;
+		snprintf(want, sizeof(want), "@%s", r->domain);
+		if (user != NULL && user[0] != '\0')
+			(void)store_sender_list(srv->store, user, find_domain, &a);
+		if (!a.found) {
+			log_event(
+				srv->log, LOG_WARN, "dkim_signing_domain",
+				"user=%s domain=%s from_domain=%s result=ignored hint=\"%s is not "
+				"an approved domain of the user: tern sender add %s @%s\"",
+				user && user[0] ? user : "(none)", r->domain, q->domain, r->domain,
+				user && user[0] ? user : "USER", r->domain);
+			return;
+		}
+		snprintf(q->domain, sizeof(q->domain), "%s", r->domain);
+		return;
+	}
+}
 
 static void ref_put(struct signer_ref *r)
 {
@@ -30,14 +119,19 @@ static void ref_put(struct signer_ref *r)
 int sign_load(struct server *srv, char *err, size_t errlen)
 {
 	const struct tern_config *cfg = &srv->gen->cfg;
+	struct sign_rule rules[SIGN_RULES_MAX];
 	struct signer_ref *r;
 	enum dkim_canon hc, bc;
+	size_t nrules;
 
 	if (!cfg->dkim_enabled) {
 		ref_put(srv->signer);
 		srv->signer = NULL;
 		return 0;
 	}
+	/* checked here, so that a typo stops the start (or a reload) rather than each message */
+	if (!parse_rules(cfg->dkim_signing_domains, rules, &nrules, err, errlen))
+		return -EINVAL;
 	if (!dkim_canon_parse(cfg->dkim_canonicalization, &hc, &bc)) {
 		snprintf(err, errlen,
 			 "[dkim] canonicalization '%s' is not one of relaxed/relaxed, "
@@ -121,10 +215,11 @@ static void sign_done(uv_work_t *w, int status)
 	q->done(q);
 }
 
-bool sign_start(struct server *srv, struct sign_request *q)
+bool sign_start(struct server *srv, const char *user, struct sign_request *q)
 {
 	struct sign_job *j;
 
+	signing_domain(srv, user, q);
 	snprintf(q->desc, sizeof(q->desc), "none (no key for %s)",
 		 q->domain[0] ? q->domain : "a message without a From domain");
 	if (srv->signer == NULL || q->domain[0] == '\0' ||

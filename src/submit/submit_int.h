@@ -91,7 +91,7 @@ void sign_unload(struct server *srv);
 bool sign_from_domain(const uint8_t *msg, size_t len, bool smtputf8, char *out, size_t size);
 /* Starts signing q->msg for q->domain; q->done runs on the loop when done. false (with
  * q->desc saying why) when there is nothing to sign with: store the message as it is. */
-bool sign_start(struct server *srv, struct sign_request *q);
+bool sign_start(struct server *srv, const char *user, struct sign_request *q);
 
 /* conn.c */
 void conn_accept(struct listener *l);

@@ -188,3 +188,34 @@ def test_a_new_key_signs_without_a_restart(world):
     data = mx.wait_for(1, timeout=20)[0].data
     assert data.startswith(b"DKIM-Signature: ")
     assert all(dkimpy_results(world, data))
+
+
+def signature_domains(data):
+    head = data.split(b"\r\n\r\n", 1)[0].decode(errors="replace")
+    return [f.split("d=", 1)[1].split(";", 1)[0].strip()
+            for f in head.replace("\r\n\t", " ").replace("\r\n ", " ").split("\r\n")
+            if f.lower().startswith("dkim-signature:")]
+
+
+def test_signing_domain_override_needs_an_approved_domain(world):
+    mx = world.target("127.0.0.2")
+    srv = world.start(extra="[policy]\ntrusted_user = app\n"
+                            "[dkim]\nsigning_domains = app:example.net\n")
+    srv.tern("dkim", "keygen", "example.net", "ed1", "--algorithm", "ed25519")
+    srv.tern("dkim", "keygen", "example.org", "ed1", "--algorithm", "ed25519")
+    publish(world, "example.net")
+    publish(world, "example.org")
+    srv.stop()
+    srv.start()
+    # not an approved domain of app yet: the From domain signs, and the log says why
+    world.send(["ok-a@dest.test"])
+    first = mx.wait_for(1, timeout=20)[0].data
+    assert signature_domains(first) == ["example.org"]
+    assert "event=dkim_signing_domain user=app domain=example.net" in srv.logs()
+    assert "tern sender add app @example.net" in srv.logs()
+    # approved: signed as example.net, and it verifies
+    srv.tern("sender", "add", "app", "@example.net")
+    world.send(["ok-b@dest.test"])
+    second = mx.wait_for(2, timeout=20)[1].data
+    assert signature_domains(second) == ["example.net"]
+    assert all(dkimpy_results(world, second))
