@@ -91,6 +91,8 @@ static const struct key keys[] = {
 	{ "dkim", "canonicalization", K_STRING, F(dkim_canonicalization), 0, 0 },
 	{ "dkim", "expire", K_DURATION, F(dkim_expire), 0, 3650 * 86400 },
 	{ "dkim", "signing_domains", K_STRING, F(dkim_signing_domains), 0, 0 },
+	{ "dkim", "rotation_check", K_DURATION, F(dkim_rotation_check), 1, 86400 },
+	{ "dkim", "rotation_grace", K_DURATION, F(dkim_rotation_grace), 0, 365 * 86400 },
 	{ "store", "path", K_PATH, F(store_path), 0, 0 },
 	{ "spool", "path", K_PATH, F(spool_path), 0, 0 },
 	{ "spool", "reserve", K_SIZE, F(spool_reserve), 0, (uint64_t)1 << 50 },
@@ -155,6 +157,8 @@ void config_defaults(struct tern_config *c)
 	c->event_retention = 30 * 86400;
 	c->dkim_enabled = true;
 	strcpy(c->dkim_canonicalization, "relaxed/relaxed");
+	c->dkim_rotation_check = 5 * 60;
+	c->dkim_rotation_grace = 7 * 86400;
 	strcpy(c->suppress_on_bounce, "user_unknown,host_unknown,domain_no_mail,mailbox_disabled");
 }
 

@@ -139,6 +139,8 @@ struct tern_config {
 	bool dkim_enabled;
 	char dkim_canonicalization[32]; /* "relaxed/relaxed" */
 	unsigned dkim_expire;		/* x= seconds after signing, 0 = none */
+	unsigned dkim_rotation_check;	/* seconds between looks for pending keys' records */
+	unsigned dkim_rotation_grace;	/* seconds a replaced key stays retiring */
 	char dkim_signing_domains
 		[1024]; /* "USER:DOMAIN" and "FROMDOMAIN=DOMAIN", comma-separated */
 	/* [store], [spool] */

@@ -1,6 +1,6 @@
 /*
- * dns.c - the resolver: MX and address lookups with c-ares on a libuv loop (see dns.h); what
- * an answer holds, and the cache, are dns_answer.c's (see dns_int.h).
+ * dns.c - the resolver: MX, address and TXT lookups with c-ares on a libuv loop (see dns.h);
+ * what an answer holds, and the cache, are dns_answer.c's (see dns_int.h).
  *
  * c-ares says which sockets it wants watched through the sock-state callback: each gets a
  * uv_poll; one uv_timer fires at ares_timeout(). A lookup is a small state machine: the MX
@@ -8,7 +8,8 @@
  * queries are being started, since a cached answer completes at once). A finished lookup goes
  * on the `done` list, which a zero timer hands to the callers: a callback never runs inside
  * the call that started its lookup, nor inside c-ares. Failed queries are retried here (see
- * retry), and only definite answers (records, NXDOMAIN, NODATA) are cached.
+ * retry), and only definite answers (records, NXDOMAIN, NODATA) are cached. A TXT lookup is
+ * the same machine with one query (PH_TXT) and its own callback; its answers are not cached.
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -34,12 +35,13 @@ struct dns_sock {
 	uv_poll_t poll;
 };
 
-enum phase { PH_MX, PH_ADDR };
+enum phase { PH_MX, PH_ADDR, PH_TXT };
 
 struct dns_lookup {
 	struct dns_lookup *next; /* on r->done */
 	struct dns_resolver *r;
 	dns_mx_cb cb;
+	dns_txt_cb txt_cb; /* dns_resolve_txt: called instead of cb */
 	void *arg;
 	enum phase phase;
 	bool host_only; /* dns_resolve_host */
@@ -52,7 +54,9 @@ struct dns_lookup {
 		struct ip ip[2][DNS_ADDRS_MAX];
 	} fam[DNS_HOSTS_MAX];
 	char domain[256];
-	struct dns_mx_result res;
+	struct dns_mx_result res; /* TXT lookups: status and error only */
+	char *txt;		  /* TXT lookups: ntxt records, each NUL-terminated, back to back */
+	size_t ntxt;
 };
 
 /* One query in flight: the argument c-ares hands back. */
@@ -259,6 +263,17 @@ static void on_deliver(uv_timer_t *t)
 	deliver_batch(t->data);
 }
 
+/* Hands a finished TXT lookup to its caller: the records as an array of strings. */
+static void call_txt(struct dns_lookup *lk)
+{
+	const char *records[DNS_TXT_MAX];
+	size_t n = 0;
+
+	for (const char *p = lk->txt; n < lk->ntxt; p += strlen(p) + 1)
+		records[n++] = p;
+	lk->txt_cb(lk->res.status, records, n, lk->res.error, lk->arg);
+}
+
 /* Runs the callbacks of the lookups done so far; those finished meanwhile wait for the next
  * turn of the loop, so a callback that starts a lookup cannot keep this loop going. */
 static void deliver_batch(struct dns_resolver *r)
@@ -268,7 +283,11 @@ static void deliver_batch(struct dns_resolver *r)
 	r->done = r->done_tail = NULL;
 	while ((lk = batch) != NULL) {
 		batch = lk->next;
-		lk->cb(&lk->res, lk->arg);
+		if (lk->txt_cb != NULL)
+			call_txt(lk);
+		else
+			lk->cb(&lk->res, lk->arg);
+		free(lk->txt);
 		free(lk);
 		if (r->closing && batch != NULL) {
 			/* A callback freed the resolver: the rest go first when the closes finish. */
@@ -384,6 +403,29 @@ static void addr_answer(struct dns_lookup *lk, int type, size_t host, const stru
 		lk->fam[host].ip[f][lk->fam[host].n[f]++] = a->ip[i];
 }
 
+static void txt_answer(struct dns_lookup *lk, const struct answer *a)
+{
+	if (a->status == ARES_ENOTFOUND) {
+		fail(lk, DNS_NXDOMAIN, "%s: no such name (NXDOMAIN)", lk->domain);
+		return;
+	}
+	if (a->status == ARES_ENODATA) /* the name exists without TXT records: none to give */
+		return;
+	if (a->status != ARES_SUCCESS) {
+		lk->shut_down |= a->status == ARES_EDESTRUCTION || a->status == ARES_ECANCELLED;
+		fail(lk, DNS_TEMPFAIL, "%s: TXT lookup failed: %s", lk->domain,
+		     failure_words(a->status));
+		return;
+	}
+	if ((lk->txt = malloc(a->txt_len)) == NULL) {
+		fail(lk, DNS_TEMPFAIL, "%s: TXT lookup failed: %s", lk->domain,
+		     failure_words(ARES_ENOMEM));
+		return;
+	}
+	memcpy(lk->txt, a->txt, a->txt_len);
+	lk->ntxt = a->n;
+}
+
 /* A host's addresses, IPv4 and IPv6 interleaved, and its status. */
 static void host_conclude(struct dns_lookup *lk, size_t i)
 {
@@ -488,6 +530,8 @@ static void query_done(struct dns_lookup *lk, int type, size_t host, const struc
 {
 	if (type == T_MX)
 		mx_answer(lk, a);
+	else if (type == T_TXT)
+		txt_answer(lk, a);
 	else
 		addr_answer(lk, type, host, a);
 	release(lk);
@@ -524,8 +568,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		return;
 	}
 	if (status == ARES_SUCCESS) {
-		a.status = q->type == T_MX ? dns_parse_mx(abuf, alen, &a)
-					   : dns_parse_addrs(q->type, abuf, alen, &a);
+		a.status = q->type == T_MX    ? dns_parse_mx(abuf, alen, &a)
+			   : q->type == T_TXT ? dns_parse_txt(abuf, alen, &a)
+					      : dns_parse_addrs(q->type, abuf, alen, &a);
 		ttl = dns_answer_ttl(abuf, alen, a.status != ARES_SUCCESS);
 	} else if (is_negative(status)) {
 		ttl = dns_answer_ttl(abuf, alen, true);
@@ -535,6 +580,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	query_done(lk, q->type, q->host, &a);
 	free(a.mx);
 	free(a.ip);
+	free(a.txt);
 	free(q);
 }
 
@@ -652,6 +698,22 @@ void dns_resolve_host(struct dns_resolver *r, const char *name, dns_mx_cb cb, vo
 	lk->pending = 1;
 	query_start(lk, T_A, 0, lk->domain);
 	query_start(lk, T_AAAA, 0, lk->domain);
+	release(lk);
+}
+
+void dns_resolve_txt(struct dns_resolver *r, const char *name, dns_txt_cb cb, void *arg)
+{
+	struct dns_lookup *lk = lookup_new(r, name, NULL, arg);
+
+	lk->txt_cb = cb;
+	if (!name_normalize(name, lk->domain)) {
+		fail(lk, DNS_NXDOMAIN, "%s: not a valid domain name", lk->domain);
+		finish(lk);
+		return;
+	}
+	lk->phase = PH_TXT;
+	lk->pending = 1;
+	query_start(lk, T_TXT, 0, lk->domain);
 	release(lk);
 }
 

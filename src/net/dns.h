@@ -1,6 +1,7 @@
 /*
  * dns.h - where mail for a domain goes: MX lookup with the addresses of every host, for the
- * delivery engine and `tern route`, with c-ares on the caller's libuv loop.
+ * delivery engine and `tern route`; and TXT records (DKIM keys, SPF, DMARC), for the DKIM key
+ * rotation; with c-ares on the caller's libuv loop.
  *
  * Promises:
  * - Every lookup ends in exactly one callback, always from the loop, never from inside the call
@@ -15,7 +16,8 @@
  *   answered SERVFAIL or REFUSED goes to the next server, when there is one.
  * - Answers are cached per lowercase name and query type for their TTL (1 second to 1 hour);
  *   NXDOMAIN and NODATA for their SOA's negative TTL (at most 60 seconds; not at all without a
- *   SOA, RFC 2308); temporary failures never.
+ *   SOA, RFC 2308); temporary failures never. TXT answers are never cached: whoever asks for
+ *   TXT is waiting for a record to change (a new DKIM key being published).
  * - Everything runs on the loop's thread; a resolver has no global state besides c-ares's
  *   library initialisation. Not thread-safe: one resolver per loop.
  */
@@ -95,6 +97,25 @@ void dns_resolve_mx(struct dns_resolver *r, const char *domain, dns_mx_cb cb, vo
  * (1.2.3.4, 2001:db8::1, optionally in brackets) resolves to itself without a query. Same
  * callback promises as dns_resolve_mx. */
 void dns_resolve_host(struct dns_resolver *r, const char *name, dns_mx_cb cb, void *arg);
+
+#define DNS_TXT_MAX 64 /* TXT records of one answer handed to the caller; more are dropped */
+
+/* records[0..n): the TXT records of the name, each record's character-strings joined into one
+ * string (RFC 6376 3.6.2.2, RFC 7208 3.3: no separator), in the order of the answer. A record
+ * holding a NUL octet cannot be a C string and is left out. Valid only during the callback.
+ * error: "" with DNS_OK, else words for logs, e.g. "sel._domainkey.example.org: no such name
+ * (NXDOMAIN)". */
+typedef void (*dns_txt_cb)(enum dns_status st, const char *const *records, size_t n,
+			   const char *error, void *arg);
+
+/* TXT lookup of name (queried as given: the caller adds "_domainkey." and the like). Same
+ * callback promises as dns_resolve_mx (exactly once, never synchronously, DNS_TEMPFAIL
+ * "resolver shut down" when the resolver is freed first); never answered from the cache.
+ * - records: DNS_OK with n > 0;
+ * - the name exists without TXT records (NODATA): DNS_OK with n == 0;
+ * - NXDOMAIN, or a name that is not a valid domain name: DNS_NXDOMAIN;
+ * - SERVFAIL, timeout, REFUSED, an unusable answer: DNS_TEMPFAIL. */
+void dns_resolve_txt(struct dns_resolver *r, const char *name, dns_txt_cb cb, void *arg);
 
 /* Words for a status, e.g. "temporary DNS failure". */
 const char *dns_status_name(enum dns_status s);

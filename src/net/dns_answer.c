@@ -1,7 +1,8 @@
 /*
- * dns_answer.c - reading what the DNS servers said, and keeping it: the records of a raw MX, A
- * or AAAA answer, how long the answer may be cached (its TTLs, or its SOA's for a negative
- * one), and the cache itself (see dns_int.h; the resolver that uses them is dns.c).
+ * dns_answer.c - reading what the DNS servers said, and keeping it: the records of a raw MX, A,
+ * AAAA or TXT answer, how long the answer may be cached (its TTLs, or its SOA's for a negative
+ * one), and the cache itself (see dns_int.h; the resolver that uses them is dns.c). TXT answers
+ * are read but never kept.
  *
  * Promises: a malformed answer is never read past its end (no TTL: not cached); TTLs are kept
  * to 1 second to 1 hour, negative ones to 60 seconds; the cache holds at most CACHE_MAX answers
@@ -186,6 +187,57 @@ int dns_parse_addrs(int type, const unsigned char *abuf, int alen, struct answer
 	return ARES_SUCCESS;
 }
 
+/* The TXT records of an answer into a->txt (allocated): each record's character-strings
+ * joined, records holding a NUL octet left out, at most DNS_TXT_MAX. */
+int dns_parse_txt(const unsigned char *abuf, int alen, struct answer *a)
+{
+	struct ares_txt_ext *list = NULL;
+	size_t size = 0, len = 0, start = 0;
+	bool open = false, clean = true;
+	int rc = ares_parse_txt_reply_ext(abuf, alen, &list);
+
+	if (rc != ARES_SUCCESS)
+		return rc;
+	for (const struct ares_txt_ext *t = list; t != NULL; t = t->next)
+		size += t->length + 1; /* every string its own record at most, with its NUL */
+	if ((a->txt = malloc(size > 0 ? size : 1)) == NULL) {
+		ares_free_data(list);
+		return ARES_ENOMEM;
+	}
+	for (const struct ares_txt_ext *t = list; t != NULL; t = t->next) {
+		if (t->record_start || !open) {
+			/* The record before is complete: kept when clean, else forgotten. */
+			if (open && clean) {
+				a->txt[len++] = '\0';
+				a->n++;
+			} else {
+				len = start;
+			}
+			start = len;
+			open = false;
+			if (a->n == DNS_TXT_MAX)
+				break;
+			open = true;
+			clean = true;
+		}
+		if (t->length > 0 && memchr(t->txt, '\0', t->length) != NULL)
+			clean = false;
+		if (clean && t->length > 0) {
+			memcpy(a->txt + len, t->txt, t->length);
+			len += t->length;
+		}
+	}
+	if (open && clean) {
+		a->txt[len++] = '\0';
+		a->n++;
+	} else {
+		len = start;
+	}
+	ares_free_data(list);
+	a->txt_len = len;
+	return a->n > 0 ? ARES_SUCCESS : ARES_ENODATA;
+}
+
 /* --- cache ---------------------------------------------------------------------------------- */
 
 static void cache_key(char key[300], int type, const char *name)
@@ -222,7 +274,7 @@ void dns_cache_put(struct hmap *cache, uint64_t now, int type, const char *name,
 	char key[300];
 	void *old = NULL;
 
-	if (ttl == 0)
+	if (ttl == 0 || type == T_TXT) /* TXT: its caller waits for the record to change */
 		return;
 	if (hmap_count(cache) >= CACHE_MAX)
 		hmap_sweep(cache, expired, &now);

@@ -17,7 +17,7 @@
 
 struct hmap;
 
-enum { C_IN = 1, T_A = 1, T_SOA = 6, T_MX = 15, T_AAAA = 28 };
+enum { C_IN = 1, T_A = 1, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
 
 #define MX_MAX 32 /* MX records kept from one answer, before shuffling */
 
@@ -37,6 +37,8 @@ struct answer {
 	size_t n;
 	struct mx_rr *mx; /* T_MX: sorted by preference, duplicates removed */
 	struct ip *ip;	  /* T_A, T_AAAA */
+	char *txt;	  /* T_TXT: n records, each NUL-terminated, back to back */
+	size_t txt_len;	  /* octets of txt, the NULs included */
 };
 
 /* Seconds an answer may be cached, 0 for not at all. Positive: the smallest TTL of the answer
@@ -52,10 +54,15 @@ int dns_parse_mx(const unsigned char *abuf, int alen, struct answer *a);
  * DNS_ADDRS_MAX; an ARES_ status, ARES_ENODATA for none. */
 int dns_parse_addrs(int type, const unsigned char *abuf, int alen, struct answer *a);
 
+/* The TXT records of an answer into a->txt (allocated, the caller frees), each record's
+ * character-strings joined, at most DNS_TXT_MAX, records holding a NUL octet left out; an
+ * ARES_ status, ARES_ENODATA for none. */
+int dns_parse_txt(const unsigned char *abuf, int alen, struct answer *a);
+
 /* The cache: an hmap of "TYPE name" -> one malloc'd block each (free them with free).
  * now is uv_now() milliseconds. dns_cache_get: the unexpired answer, valid until the next
- * dns_cache_put, or NULL. dns_cache_put copies a (ttl 0: nothing); when the cache is full
- * even after dropping expired entries, the answer is simply not kept. */
+ * dns_cache_put, or NULL. dns_cache_put copies a (ttl 0 or a TXT answer: nothing); when the
+ * cache is full even after dropping expired entries, the answer is simply not kept. */
 const struct answer *dns_cache_get(struct hmap *cache, uint64_t now, int type, const char *name);
 void dns_cache_put(struct hmap *cache, uint64_t now, int type, const char *name,
 		   const struct answer *a, unsigned ttl);

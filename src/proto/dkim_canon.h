@@ -40,6 +40,14 @@ extern const char *const dkim_default_oversign[];
  * from each line, WSP runs reduced to one SP, trailing empty lines removed (an empty body stays
  * empty). */
 bool dkim_canon_body(const uint8_t *msg, size_t len, enum dkim_canon c, struct buf *out);
+/* The canonical body when it is a slice of the input, msg[*off..*off + *n), as it usually is:
+ * the body needs nothing but its empty lines at the end dropped. true then; false when the
+ * canonical form differs (dkim_canon_body makes it). relaxed: no TAB, no WSP run longer than
+ * one SP, no WSP at the end of a line (but on the lines dropped), no LF without CR before it,
+ * and a last kept line that ends in CRLF (an empty canonical body is an empty slice). simple:
+ * no LF without CR before it, and a last line that ends in CRLF (a body of empty lines only
+ * is its first CRLF; an empty body is no slice). No copy and no allocation. */
+bool dkim_body_slice(const uint8_t *msg, size_t len, enum dkim_canon c, size_t *off, size_t *n);
 /* SHA-256 of the canonical body (the bh= value before base64). */
 bool dkim_body_hash(const uint8_t *msg, size_t len, enum dkim_canon c, uint8_t out[32]);
 
@@ -57,6 +65,9 @@ struct dkim_params {
 	int64_t expire;		     /* x=, 0 for none */
 	const char *const *headers;  /* names to sign when present, NULL = dkim_default_headers */
 	const char *const *oversign; /* names listed once more, NULL = dkim_default_oversign */
+	/* The body's SHA-256 when the caller has it (a faster hash, or one body hash for several
+	 * signatures); NULL: computed here with dkim_body_hash. */
+	const uint8_t *body_hash;
 };
 
 /* Prepares one signature over msg[0..len):

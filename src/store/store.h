@@ -224,6 +224,7 @@ enum store_event_status {
 	EV_HELD,
 	EV_RELEASED,
 	EV_DELAYED, /* delay notice sent */
+	EV_KEY,	    /* a DKIM key rotation step (queue id "dkim", sender the domain) */
 	EV__COUNT
 };
 

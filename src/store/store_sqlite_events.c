@@ -25,7 +25,7 @@ static const char *const status_names[EV__COUNT] = {
 	[EV_QUEUED] = "queued",	  [EV_DEFERRED] = "deferred", [EV_DELIVERED] = "delivered",
 	[EV_BOUNCED] = "bounced", [EV_EXPIRED] = "expired",   [EV_SUPPRESSED] = "suppressed",
 	[EV_DELETED] = "deleted", [EV_HELD] = "held",	      [EV_RELEASED] = "released",
-	[EV_DELAYED] = "delayed",
+	[EV_DELAYED] = "delayed", [EV_KEY] = "key",
 };
 
 static bool status_valid(int s)

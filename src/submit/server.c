@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dkim/rotate.h"
+#include "net/dns.h"
 #include "submit/server.h"
 #include "submit/submit_int.h"
 
@@ -67,6 +69,40 @@ static void on_handle_closed(uv_handle_t *h)
 	(void)h;
 }
 
+/* Stops the rotation; a check in progress ends on its own while the loop runs. */
+static void rotation_stop(struct server *srv)
+{
+	dkim_rotator_free(srv->rotator);
+	srv->rotator = NULL;
+	if (srv->rot_dns != NULL)
+		dns_resolver_free(srv->rot_dns);
+	srv->rot_dns = NULL;
+}
+
+/* Without it pending keys stay pending; mail is still signed with the active keys. */
+static void rotation_start(struct server *srv, const struct tern_config *cfg)
+{
+	char err[512];
+
+	if (store_open_sqlite(cfg->store_path, &srv->rot_store, err, sizeof(err)) != 0)
+		goto fail;
+	srv->rot_dns =
+		dns_resolver_new(&srv->loop, cfg->dns_servers, cfg->dns_timeout, err, sizeof(err));
+	if (srv->rot_dns == NULL)
+		goto fail;
+	srv->rotator = dkim_rotator_new(&srv->loop, srv->rot_store, srv->rot_dns, srv->log,
+					cfg->dkim_rotation_check, cfg->dkim_rotation_grace);
+	if (srv->rotator != NULL)
+		return;
+	snprintf(err, sizeof(err), "out of memory");
+fail:
+	log_event(srv->log, LOG_ERROR, "dkim_rotation",
+		  "error=\"cannot start the key rotation: %s\" hint=\"pending keys stay pending "
+		  "until a restart\"",
+		  err);
+	rotation_stop(srv);
+}
+
 /* Everything is closed or closing: let the loop run dry. */
 static void finish(struct server *srv)
 {
@@ -78,6 +114,7 @@ static void finish(struct server *srv)
 	uv_close((uv_handle_t *)&srv->sig_hup, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
 	uv_close((uv_handle_t *)&srv->usage_timer, on_handle_closed);
+	rotation_stop(srv);
 	policy_flush(srv->policy);
 	committer_stop(&srv->commit);
 	log_event(srv->log, LOG_INFO, "stopped", "%s", "");
@@ -193,6 +230,7 @@ static void reload(struct server *srv)
 	srv->log->level = cfg.log_level;
 	if (srv->deliver != NULL)
 		deliver_reload(srv->deliver, &cfg);
+	dkim_rotator_configure(srv->rotator, cfg.dkim_rotation_check, cfg.dkim_rotation_grace);
 	dkim_refresh(srv, true);
 	log_event(srv->log, LOG_INFO, "reload", "result=ok sessions=%zu", srv->conn_count);
 }
@@ -312,6 +350,7 @@ int server_run(const char *config_path, const struct tern_config *cfg, struct lo
 		goto stop_listeners;
 	}
 	(void)store_data_version(srv->store, &srv->store_version);
+	rotation_start(srv, cfg);
 	srv->control = control_open(&srv->loop, cfg->data_dir, srv->deliver, log);
 	srv->listener_count = cfg->listener_count;
 	for (size_t i = 0; i < cfg->listener_count; i++) {
@@ -338,6 +377,7 @@ stop_listeners:
 	srv->deliver_stopped = true;
 	committer_stop(&srv->commit);
 	uv_close((uv_handle_t *)&srv->usage_timer, on_handle_closed);
+	rotation_stop(srv);
 	for (size_t i = 0; i < srv->listener_count; i++)
 		if (srv->listeners[i].open)
 			uv_close((uv_handle_t *)&srv->listeners[i].tcp, on_handle_closed);
@@ -348,6 +388,7 @@ done:
 		uv_close((uv_handle_t *)&srv->grace, on_handle_closed);
 		uv_run(&srv->loop, UV_RUN_DEFAULT);
 	}
+	rotation_stop(srv);
 	sign_unload(srv);
 	deliver_free(srv->deliver);
 	uv_run(&srv->loop, UV_RUN_DEFAULT);
@@ -355,6 +396,8 @@ done:
 	policy_free(srv->policy);
 	spool_close(srv->spool);
 	store_close(srv->store);
+	store_close(srv->rot_store);
+	srv->rot_store = NULL;
 	conf_gen_unref(srv->gen);
 	free(srv);
 	return rc;

@@ -56,6 +56,12 @@ struct server {
 	struct control *control;   /* DATA_DIR/control.sock for `tern queue` */
 	struct signer_ref *signer; /* DKIM keys; NULL when signing is off */
 	int64_t store_version;	   /* the store's data version the signer was loaded at */
+	/* DKIM key rotation (src/dkim/rotate.c) with a resolver and a store connection of its
+	 * own: its writes must come from another connection for dkim_refresh, which watches the
+	 * store's data_version, to see them. rot_store is closed once the loop has run dry. */
+	struct dkim_rotator *rotator;
+	struct dns_resolver *rot_dns;
+	struct store *rot_store;
 	bool deliver_stopped;
 	struct policy *policy;	/* sender policy: quotas, suppression, client limits */
 	uv_timer_t usage_timer; /* writes the policy's counts to the store */

@@ -6,6 +6,7 @@
  * names are signed and oversigned, d= and s=, now and then invalid ones); the rest is the
  * message. Checks beyond "no crash, no read out of bounds":
  *   - the body hash is the SHA-256 of the canonical body;
+ *   - a body found canonical in place (dkim_body_slice) is the canonical body;
  *   - canonicalizing a canonical body again changes nothing (both canonicalizations);
  *   - a canonical body has CRLF line ends only and ends with CRLF (or is empty: relaxed);
  *   - the prepared field has no CR or LF but folding CRLF + TAB, keeps within 78 columns,
@@ -75,6 +76,7 @@ static void body_checks(const uint8_t *msg, size_t len, enum dkim_canon c)
 {
 	struct buf once = BUF_INIT, again = BUF_INIT, wrapped = BUF_INIT;
 	uint8_t h1[32], h2[32];
+	size_t off, n;
 
 	if (!dkim_canon_body(msg, len, c, &once))
 		abort();
@@ -83,6 +85,10 @@ static void body_checks(const uint8_t *msg, size_t len, enum dkim_canon c)
 		abort();
 	crypto_hash_sha256(h2, once.len ? once.data : (const uint8_t *)"", once.len);
 	if (memcmp(h1, h2, 32) != 0)
+		abort();
+	/* the canonical body found in place is exactly the canonical body */
+	if (dkim_body_slice(msg, len, c, &off, &n) &&
+	    (n != once.len || (n > 0 && memcmp(msg + off, once.data, n) != 0)))
 		abort();
 	/* canon(canon(x)) == canon(x): the canonical body behind an empty header section */
 	if (!buf_append(&wrapped, "\r\n", 2) || !buf_append(&wrapped, once.data, once.len))

@@ -12,13 +12,9 @@ import ssl
 import subprocess
 import time
 
+from smtp_target import free_port
+
 PASSWORD = "correct horse battery"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

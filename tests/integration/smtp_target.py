@@ -74,13 +74,23 @@ MAX_RAW_RECORD = 1024 * 1024      # never_answer mode keeps at most this much of
 TRANSCRIPT_CAP = 4096             # each transcript entry keeps at most this many bytes
 
 
+_ports_given = set()
+
+
 def free_port(host="127.0.0.1"):
     """A TCP port that was free on `host` a moment ago (for tern's own listeners; Target binds
-    port 0 itself, which has no race)."""
+    port 0 itself, which has no race). The kernel may hand the same port out twice in a row
+    once the probe socket is closed, so a port is never given twice in one test run: a server
+    with several listeners gets distinct ports."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    for _ in range(1000):
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
+    raise RuntimeError("no unused TCP port on " + host)
 
 
 # ---------------------------------------------------------------------------------------------

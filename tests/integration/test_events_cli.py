@@ -146,7 +146,7 @@ def test_the_newest_100_by_default_oldest_first(log):
 
 @pytest.mark.parametrize("args, message", [
     (["--status", "sent"], "status 'sent' is not one of queued, deferred, delivered, bounced, "
-                           "expired, suppressed, deleted, held, released or delayed"),
+                           "expired, suppressed, deleted, held, released, delayed or key"),
     (["--since", "yesterday"], "--since 'yesterday' is not a date (2026-11-23)"),
     (["--until", "2026-02-30"], "--until '2026-02-30' is not a date"),
     (["--limit", "many"], "--limit takes a number of events"),

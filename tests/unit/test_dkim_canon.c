@@ -487,6 +487,54 @@ static void very_long_lines_are_canonicalized_whole(void **state)
 	free(want);
 }
 
+/* A body that is canonical but for its trailing empty lines is found in place; one that needs
+ * any change is not, and is canonicalized by copy. */
+static void canonical_bodies_are_found_in_place(void **state)
+{
+	static const struct {
+		const char *msg;
+		enum dkim_canon c;
+		bool slice;
+		const char *want; /* the slice when found */
+	} cases[] = {
+		{ "A: b\r\n\r\nHello\r\nWorld\r\n\r\n\r\n", DKIM_CANON_RELAXED, true,
+		  "Hello\r\nWorld\r\n" },
+		{ "A: b\r\n\r\nHello\r\nWorld\r\n\r\n", DKIM_CANON_SIMPLE, true,
+		  "Hello\r\nWorld\r\n" },
+		{ "A: b\r\n\r\n", DKIM_CANON_RELAXED, true, "" },
+		{ "A: b\r\n\r\n\r\n \r\n", DKIM_CANON_RELAXED, true, "" },
+		{ "A: b\r\n\r\n\r\n\r\n", DKIM_CANON_SIMPLE, true, "\r\n" },
+		{ "A: b\r\n\r\n", DKIM_CANON_SIMPLE, false, NULL },
+		{ "A: b\r\n\r\nHello \r\n", DKIM_CANON_RELAXED, false, NULL },
+		{ "A: b\r\n\r\nHello \r\n", DKIM_CANON_SIMPLE, true, "Hello \r\n" },
+		{ "A: b\r\n\r\nHel\tlo\r\n", DKIM_CANON_RELAXED, false, NULL },
+		{ "A: b\r\n\r\nHel  lo\r\n", DKIM_CANON_RELAXED, false, NULL },
+		{ "A: b\r\n\r\nHello\nWorld\r\n", DKIM_CANON_SIMPLE, false, NULL },
+		{ "A: b\r\n\r\nno line end", DKIM_CANON_RELAXED, false, NULL },
+		{ "A: b\r\n\r\n a long line that starts with a space and has single spaces only, "
+		  "so long that the block test runs over it more than once\r\n",
+		  DKIM_CANON_RELAXED, true,
+		  " a long line that starts with a space and has single spaces only, "
+		  "so long that the block test runs over it more than once\r\n" },
+		{ "A: b\r\n\r\n a long line that starts with a space and has single spaces only, "
+		  "so long that the block test runs over it more\tthan once\r\n",
+		  DKIM_CANON_RELAXED, false, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t off = 0, n = 0, len = strlen(cases[i].msg);
+		bool got =
+			dkim_body_slice((const uint8_t *)cases[i].msg, len, cases[i].c, &off, &n);
+
+		assert_int_equal(got, cases[i].slice);
+		if (got) {
+			assert_int_equal(n, strlen(cases[i].want));
+			assert_memory_equal(cases[i].msg + off, cases[i].want, n);
+		}
+	}
+}
+
 static void buffer_limit_leaves_the_buffer_as_it_was(void **state)
 {
 	struct buf out;
@@ -494,7 +542,7 @@ static void buffer_limit_leaves_the_buffer_as_it_was(void **state)
 	(void)state;
 	buf_init(&out, 8);
 	assert_true(buf_append_str(&out, "ab"));
-	assert_false(dkim_canon_body((const uint8_t *)"S: x\r\n\r\nlonger than eight\r\n", 29,
+	assert_false(dkim_canon_body((const uint8_t *)"S: x\r\n\r\nlonger than eight\r\n", 27,
 				     DKIM_CANON_RELAXED, &out));
 	assert_bytes(&out, "ab", 2);
 	assert_false(dkim_canon_header((const uint8_t *)"Subject: long enough", 20,
@@ -1121,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(bare_lf_is_a_line_end),
 		cmocka_unit_test(eight_bit_text_is_kept_as_it_is),
 		cmocka_unit_test(very_long_lines_are_canonicalized_whole),
+		cmocka_unit_test(canonical_bodies_are_found_in_place),
 		cmocka_unit_test(buffer_limit_leaves_the_buffer_as_it_was),
 		cmocka_unit_test(relaxed_header_unfolds_and_reduces_whitespace),
 		cmocka_unit_test(simple_header_is_kept_as_it_is),
