@@ -106,7 +106,8 @@ struct dest {
 	int pool; /* index in cfg->pools, -1 for none */
 	struct job *head, *tail;
 	size_t queued;
-	unsigned active; /* connections open for it */
+	unsigned active;       /* connections open for it (idle ones included) */
+	struct outbound *idle; /* open, greeted and waiting for a job (connection_cache_time) */
 };
 
 struct round;
@@ -201,6 +202,10 @@ void job_free(struct job *j);
 /* outbound.c */
 struct outbound;
 bool outbound_start(struct deliver *d, struct dest *ds, struct job *first);
+/* Hands the next queued job of ds to one of its idle connections; false when it has none. */
+bool outbound_wake(struct dest *ds);
+/* Closes every idle connection (a connection slot is wanted elsewhere). */
+void outbound_close_idle(struct deliver *d);
 void outbound_abort_all(struct deliver *d, const char *why);
 
 /* finish.c: events, bounces, removal */

@@ -59,6 +59,9 @@ void dest_push_front(struct dest *ds, struct job *j)
 /* Opens connections while jobs wait and the limits allow. */
 static void dest_run(struct deliver *d, struct dest *ds)
 {
+	/* Connections kept open for this destination first. */
+	while (!d->stopping && outbound_wake(ds))
+		;
 	while (!d->stopping && ds->head != NULL && ds->active < d->cfg->per_destination &&
 	       d->active < d->cfg->max_deliveries) {
 		struct job *j = dest_pop(ds);
@@ -72,6 +75,10 @@ static void dest_run(struct deliver *d, struct dest *ds)
 			break;
 		}
 	}
+	/* All connection slots taken while mail waits: those that are only waiting go. */
+	if (!d->stopping && ds->head != NULL && ds->active < d->cfg->per_destination &&
+	    d->active >= d->cfg->max_deliveries)
+		outbound_close_idle(d);
 }
 
 void dest_release(struct deliver *d, struct dest *ds)

@@ -40,6 +40,8 @@ struct outbound {
 	size_t host_i, addr_i;
 	bool verify_names_route; /* TLS names the route's host, not the MX */
 	struct job *job;
+	bool idle;		    /* on ds->idle, waiting for a job */
+	struct outbound *idle_next; /* on ds->idle */
 	struct smtp_client_reply last;
 	char host[256];
 	char ip[64];
@@ -144,9 +146,25 @@ static void reconnect(struct outbound *ob)
 	next_candidate(ob);
 }
 
+/* Takes ob off its destination's idle list. */
+static void unpark(struct outbound *ob)
+{
+	if (!ob->idle)
+		return;
+	for (struct outbound **p = &ob->ds->idle; *p != NULL; p = &(*p)->idle_next) {
+		if (*p == ob) {
+			*p = ob->idle_next;
+			break;
+		}
+	}
+	ob->idle = false;
+	ob->idle_next = NULL;
+}
+
 /* The end: no job left (or it was handed back). */
 static void ob_end(struct outbound *ob)
 {
+	unpark(ob);
 	ob->phase = OB_CLOSED;
 	session_reset(ob);
 	uv_timer_stop(&ob->timer);
@@ -397,6 +415,60 @@ static void session_closed(struct outbound *ob)
 	reconnect(ob);
 }
 
+/* The idle time is over: QUIT. */
+static void on_idle_over(uv_timer_t *t)
+{
+	struct outbound *ob = t->data;
+
+	unpark(ob);
+	if (ob->sc == NULL)
+		return;
+	smtp_client_quit(ob->sc);
+	arm(ob, ob->d->cfg->smtp_timeout);
+	drive(ob);
+}
+
+/* Keeps a greeted connection without a job open for connection_cache_time, for the next
+ * message to this destination: no new TCP connection, EHLO and TLS handshake for it (mail
+ * from an application comes a message at a time). false: not kept, QUIT now. */
+static bool park(struct outbound *ob)
+{
+	unsigned keep = ob->d->cfg->connection_cache;
+
+	if (keep == 0 || ob->d->stopping)
+		return false;
+	ob->idle = true;
+	ob->idle_next = ob->ds->idle;
+	ob->ds->idle = ob;
+	uv_timer_start(&ob->timer, on_idle_over, (uint64_t)keep * 1000, 0);
+	return true;
+}
+
+bool outbound_wake(struct dest *ds)
+{
+	struct outbound *ob = ds->idle;
+
+	if (ob == NULL || ds->head == NULL)
+		return false;
+	unpark(ob);
+	uv_timer_stop(&ob->timer);
+	drive(ob); /* SC_READY: takes the job at the head of ds */
+	return true;
+}
+
+void outbound_close_idle(struct deliver *d)
+{
+	for (struct outbound *ob = d->conns; ob != NULL; ob = ob->next) {
+		if (!ob->idle)
+			continue;
+		unpark(ob);
+		uv_timer_stop(&ob->timer);
+		smtp_client_quit(ob->sc);
+		arm(ob, d->cfg->smtp_timeout);
+		drive(ob);
+	}
+}
+
 static void drive(struct outbound *ob)
 {
 	for (int guard = 0; guard < 1000 && ob->sc != NULL; guard++) {
@@ -413,12 +485,14 @@ static void drive(struct outbound *ob)
 						     handshake_result(ob, false, NULL));
 			return;
 		case SC_READY:
+			if (ob->idle)
+				return; /* waiting for a job: nothing to say meanwhile */
 			if (ob->job == NULL && !ob->d->stopping)
 				ob->job = dest_pop(ob->ds);
 			if (ob->job != NULL) {
 				smtp_client_send(ob->sc, &ob->job->msg, ob->job->res);
 				arm(ob, ob->d->cfg->data_timeout_out);
-			} else {
+			} else if (!park(ob)) {
 				smtp_client_quit(ob->sc);
 				arm(ob, ob->d->cfg->smtp_timeout);
 			}
@@ -729,6 +803,7 @@ bool outbound_start(struct deliver *d, struct dest *ds, struct job *first)
 void outbound_abort_all(struct deliver *d, const char *why)
 {
 	for (struct outbound *ob = d->conns; ob != NULL; ob = ob->next) {
+		unpark(ob);
 		if (ob->phase == OB_SESSION && ob->sc != NULL) {
 			smtp_client_abort(ob->sc, why);
 			drive(ob);

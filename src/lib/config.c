@@ -85,6 +85,7 @@ static const struct key keys[] = {
 	{ "delivery", "data_timeout", K_DURATION, F(data_timeout_out), 1, 3600 },
 	{ "delivery", "max_connections", K_UINT, F(max_deliveries), 1, 100000 },
 	{ "delivery", "per_destination", K_UINT, F(per_destination), 1, 10000 },
+	{ "delivery", "connection_cache_time", K_DURATION, F(connection_cache), 0, 300 },
 	{ "delivery", "suppress_on_bounce", K_STRING, F(suppress_on_bounce), 0, 0 },
 	{ "delivery", "event_retention", K_DURATION, F(event_retention), 0, 3650 * 86400 },
 	{ "dkim", "enabled", K_BOOL, F(dkim_enabled), 0, 1 },
@@ -154,6 +155,7 @@ void config_defaults(struct tern_config *c)
 	c->data_timeout_out = 600; /* 4.5.3.2.6: 10 minutes for the reply after the data */
 	c->max_deliveries = 500;
 	c->per_destination = 20;
+	c->connection_cache = 2;
 	c->event_retention = 30 * 86400;
 	c->dkim_enabled = true;
 	strcpy(c->dkim_canonicalization, "relaxed/relaxed");

@@ -129,6 +129,7 @@ struct tern_config {
 	unsigned data_timeout_out;    /* seconds for the reply after the message data */
 	unsigned max_deliveries;      /* outbound connections at once */
 	unsigned per_destination;     /* outbound connections at once to one destination */
+	unsigned connection_cache;    /* seconds an idle outbound connection waits for more mail */
 	char suppress_on_bounce[256]; /* categories whose bounces add to the suppression list */
 	unsigned event_retention;     /* seconds events are kept, 0 = forever */
 	struct route_config routes[CONFIG_ROUTES_MAX];

@@ -170,12 +170,31 @@ def test_too_many_recipients_go_in_new_transactions(world):
 
 
 def test_connection_reused_for_further_messages(world):
+    """Messages that come one at a time (as from an application) go over one connection: it
+    waits connection_cache_time (default 2s) for the next message, then says QUIT."""
     mx = world.target("127.0.0.2")
     world.start(delivery="per_destination = 1")
     for i in range(4):
         world.send([f"ok-{i}@dest.test"])
     mx.wait_for(4, timeout=15)
-    assert mx.connections < 4, f"{mx.connections} connections for 4 messages"
+    assert mx.connections == 1, f"{mx.connections} connections for 4 messages"
+    mx.wait_until(lambda: mx.sessions[0].closed is not None, timeout=10, what="the QUIT")
+    assert mx.sessions[0].commands[-1].upper() == "QUIT"
+    assert mx.sessions[0].transactions == 4
+
+
+def test_idle_connection_closes_after_the_cache_time(world):
+    mx = world.target("127.0.0.2")
+    world.start(delivery="connection_cache_time = 1s")
+    world.send(["ok-first@dest.test"])
+    mx.wait_for(1, timeout=15)
+    mx.wait_until(lambda: mx.sessions[0].closed is not None, timeout=10, what="the QUIT")
+    idle = mx.sessions[0].closed - mx.sessions[0].opened
+    assert 0.9 <= idle < 5, f"closed {idle:.1f}s after it opened"
+    assert mx.sessions[0].commands[-1].upper() == "QUIT"
+    world.send(["ok-second@dest.test"])
+    mx.wait_for(2, timeout=15)
+    assert mx.connections == 2
 
 
 def test_bounce_of_a_bounce_is_never_sent(world):
