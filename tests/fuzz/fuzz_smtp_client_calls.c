@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 	} while (0)
 
 static const char *const names[] = { "client.test", "bad name", "", "x\r\nRSET" };
-static const char *const addresses[] = { "a@example.org", "", "x@y\r\nDATA", "<b@example.org>",
+static const char *const addresses[] = { "a@example.org", "",	  "x@y\r\nDATA", "<b@example.org>",
 					 "b@example.org", "c d@x" };
 
 /* The output since the last check: CRLF line ends only, no NUL; with one_line, exactly one
