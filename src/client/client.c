@@ -279,8 +279,12 @@ static int exchange(tern_client *c, const char *cmd, struct tern_error *err)
 		return 0;
 	reply_failure(c, cmd, err);
 	set_stage(err, stage_of(call));
-	if (smtp_calls_state(c->calls) == CS_CLOSED) /* a 421, or a refused greeting */
+	if (smtp_calls_state(c->calls) == CS_CLOSED) { /* a 421, or a refused greeting */
+		/* RFC 5321 3.1: after a 554 greeting the client should send QUIT; a 421 closes */
+		if (call == CALL_GREETING && c->last.code != 421)
+			(void)c->t->ops->write(c->t, "QUIT\r\n", 6, "QUIT", NULL);
 		drop_transport(c);
+	}
 	return -1;
 }
 
@@ -348,8 +352,6 @@ tern_client *tern_open_transport(struct tern_transport *t, const struct tern_ope
 	buf_init(&c->out, 0);
 	if (exchange(c, "the greeting", err) == 0)
 		return c;
-	if (c->t != NULL && c->have_last) /* a refused greeting: RFC 5321 3.1 asks for QUIT */
-		(void)c->t->ops->write(c->t, "QUIT\r\n", 6, "QUIT", NULL);
 	tern_close(c);
 	return NULL;
 }

@@ -151,7 +151,8 @@ const struct smtp_client_caps *smtp_calls_caps(const struct smtp_calls *c);
 bool smtp_calls_offers(const struct smtp_calls *c, const char *keyword);
 /* The AUTH mechanisms of the last EHLO as offered ("PLAIN LOGIN"), "" when none. */
 const char *smtp_calls_auth_offered(const struct smtp_calls *c);
-/* The greeting's text (its lines joined by '\n'), "" before it. */
+/* The greeting's text (its lines joined by spaces, control characters replaced), "" before
+ * it. */
 const char *smtp_calls_greeting(const struct smtp_calls *c);
 bool smtp_calls_tls_active(const struct smtp_calls *c);
 bool smtp_calls_authenticated(const struct smtp_calls *c);
