@@ -153,8 +153,8 @@ static void enter(struct smtp_calls *c, enum smtp_calls_state s)
 
 /* --- refusals ------------------------------------------------------------------------- */
 
-/* Writes "<api> refused, nothing was sent: <need>; the connection is <state>. The order that
- * works: ..." and returns false for `return refuse(...)`. */
+/* Writes "<api> refused, nothing was sent: <need> (the dialogue is now: <state>). The order
+ * that works: ..." and returns false for `return refuse(...)`. */
 static bool refuse(struct smtp_calls *c, enum smtp_calls_refusal k, const char *api,
 		   const char *need, bool order, enum smtp_calls_refusal *kind, char *why,
 		   size_t size)
@@ -164,8 +164,9 @@ static bool refuse(struct smtp_calls *c, enum smtp_calls_refusal k, const char *
 	cat(why, size, api);
 	cat(why, size, " refused, nothing was sent: ");
 	cat(why, size, need);
-	cat(why, size, "; the connection is ");
+	cat(why, size, " (the dialogue is now: ");
 	cat(why, size, c->words);
+	cat(why, size, ")");
 	if (order) {
 		cat(why, size, ". The order that works: " SMTP_CALLS_ORDER);
 	}
