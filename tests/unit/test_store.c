@@ -453,6 +453,37 @@ static double run_checks(struct store *st, bool threaded)
 	return start;
 }
 
+static void *spin(void *arg)
+{
+	volatile uint64_t x = 0;
+
+	for (uint64_t i = 0; i < 20000000; i++)
+		x += i;
+	return arg;
+}
+
+/* How much of a second CPU this process gets now: the time of two CPU-bound loops in two
+ * threads over that of one loop (about 1.0 with a free CPU, 2.0 without). */
+static double spare_cpu_ratio(void)
+{
+	double one = 1e9, two = 1e9;
+
+	for (int r = 0; r < 3; r++) {
+		pthread_t t[2];
+		double start = seconds();
+
+		spin(NULL);
+		one = seconds() - start < one ? seconds() - start : one;
+		start = seconds();
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, spin, NULL), 0);
+		for (int i = 0; i < 2; i++)
+			assert_int_equal(pthread_join(t[i], NULL), 0);
+		two = seconds() - start < two ? seconds() - start : two;
+	}
+	return two / one;
+}
+
 static void checks_from_several_threads_run_in_parallel(void **state)
 {
 	struct fixture *f = *state;
@@ -467,14 +498,25 @@ static void checks_from_several_threads_run_in_parallel(void **state)
 		double t = run_checks(f->st, false);
 		serial = t < serial ? t : serial;
 	}
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 5 && parallel >= serial * 0.9; i++) {
 		double t = run_checks(f->st, true);
 		parallel = t < parallel ? t : parallel;
 	}
 	printf("# 12 checks: %.0f ms in one thread, %.0f ms in 4 threads (%ld CPUs; best runs)\n",
 	       serial * 1e3, parallel * 1e3, cpus);
-	if (cpus >= 2)
-		assert_true(parallel < serial * 0.9);
+	if (cpus < 2)
+		return;
+	if (parallel >= serial * 0.9) {
+		/* Parallel checks can only be seen with a CPU to spare: on a machine busy with
+		 * other work, say so instead of failing. */
+		double spare = spare_cpu_ratio();
+		printf("# two CPU-bound threads take %.2f times one thread's time\n", spare);
+		if (spare > 1.5) {
+			printf("# no spare CPU now: parallelism not measurable, skipped\n");
+			skip();
+		}
+	}
+	assert_true(parallel < serial * 0.9);
 }
 
 /* ---- the file ----------------------------------------------------------------------------- */
