@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 
 	/* sendmail's own options (-h is its hop count) are not tern's: no --help scan */
 	if (strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0)
-		return cmd_sendmail(argc, argv);
+		return sendmail_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;

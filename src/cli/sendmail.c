@@ -311,12 +311,9 @@ done:
 	return rc;
 }
 
-int cmd_sendmail(int argc, char **argv)
+/* who: how the messages name the command, "tern sendmail" or "sendmail". */
+static int run(int argc, char **argv, const char *who)
 {
-	const char *base = strrchr(argv[0], '/');
-	const char *who = strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0
-				  ? "sendmail"
-				  : "tern sendmail";
 	struct sm_options o = { 0 };
 	struct client_conf *conf = calloc(1, sizeof(*conf));
 	char err[1024];
@@ -355,4 +352,14 @@ done:
 	explicit_bzero(conf->password, sizeof(conf->password));
 	free(conf);
 	return rc;
+}
+
+int cmd_sendmail(int argc, char **argv)
+{
+	return run(argc, argv, "tern sendmail");
+}
+
+int sendmail_main(int argc, char **argv)
+{
+	return run(argc, argv, "sendmail");
 }

@@ -667,10 +667,12 @@ static bool put_boundary_param(struct builder *bd, const char *type, char level)
 			  type, BOUNDARY_PREFIX, bd->m->boundary_seed, level);
 }
 
+/* A delimiter starts with the CRLF that ends the part before it (RFC 2046 5.1.1), so it is
+ * written after the part's own last line end: the part keeps its final line break. */
 static bool put_delimiter(struct builder *bd, char level, bool close)
 {
-	return buf_printf(bd->out, "--%s%s_%c%s\r\n", BOUNDARY_PREFIX, bd->m->boundary_seed, level,
-			  close ? "--" : "");
+	return buf_printf(bd->out, "\r\n--%s%s_%c%s\r\n", BOUNDARY_PREFIX, bd->m->boundary_seed,
+			  level, close ? "--" : "");
 }
 
 /* The body: text, HTML, both as alternatives, or an empty text. */
@@ -860,7 +862,7 @@ int mime_build(const struct mime_message *m, struct buf *out, struct buf *err)
 	}
 	rc = -2;
 	if (!put_boundary_param(&bd, "mixed", 'a') ||
-	    !buf_append_str(out, "This is a multi-part message in MIME format.\r\n\r\n"))
+	    !buf_append_str(out, "This is a multi-part message in MIME format.\r\n"))
 		goto done;
 	if (m->text != NULL || m->html != NULL) {
 		if (!put_delimiter(&bd, 'a', false) || (rc = put_body(&bd)) < 0)

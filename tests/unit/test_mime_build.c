@@ -539,7 +539,7 @@ static void text_and_html_are_alternatives(void **state)
 	assert_non_null(plain);
 	assert_non_null(h);
 	assert_true(plain < h); /* the preferred form last */
-	assert_non_null(strstr(msg, "<p>Hi <b>Bob</b></p>\r\n--=_tern_Seed42_b--\r\n"));
+	assert_non_null(strstr(msg, "<p>Hi <b>Bob</b></p>\r\n\r\n--=_tern_Seed42_b--\r\n"));
 	free(msg);
 	m.text = NULL;
 	msg = build_ok(&m);
