@@ -170,6 +170,41 @@ struct state {
 	bool has_from, has_date, has_id;
 };
 
+static bool has_8bit(const uint8_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* A Subject with raw UTF-8 (PHP's mail() passes it so) as RFC 2047 encoded-words, so that a
+ * server or reader without SMTPUTF8 gets it right. The value is unfolded first; when it is no
+ * valid UTF-8 it is passed on as it came (nothing better can be done with an unknown
+ * charset). */
+static int subject_encoded(struct state *s, const uint8_t *v, size_t vlen)
+{
+	struct buf text = BUF_INIT, ignored = BUF_INIT;
+	size_t mark = s->out->message.len;
+	int rc = -2;
+
+	for (size_t i = 0; i < vlen; i++)
+		if (v[i] != '\r' && v[i] != '\n' && !buf_append_byte(&text, v[i]))
+			goto done;
+	rc = 0;
+	if (mime_put_text_field(&s->out->message, "Subject", buf_cstr(&text), &ignored) < 0) {
+		s->out->message.len = mark; /* not UTF-8 (or a control character): as it came */
+		rc = buf_append_str(&s->out->message, "Subject:") &&
+				     buf_append(&s->out->message, v, vlen)
+			     ? 0
+			     : -2;
+	}
+done:
+	buf_free(&text);
+	buf_free(&ignored);
+	return rc;
+}
+
 /* One field m[start..end) (continuations included) whose name is m[start..start+name) and
  * whose value starts after the colon at m[colon]. */
 static int field(struct state *s, const struct buf *m, size_t start, size_t name, size_t colon,
@@ -201,6 +236,8 @@ static int field(struct state *s, const struct buf *m, size_t start, size_t name
 	}
 	if (bcc)
 		return 0; /* never passed on */
+	if (name_is(p, name, "subject") && has_8bit(v, vlen))
+		return subject_encoded(s, v, vlen);
 	return buf_append(&s->out->message, p, end - start) ? 0 : -2;
 }
 

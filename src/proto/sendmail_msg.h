@@ -10,6 +10,7 @@
  *     with the field named, never half used;
  *   - no Bcc field is ever in the output, with -t or without (it would tell every recipient
  *     who was copied in secret), its folded lines included;
+ *   - a Subject holding raw UTF-8 (PHP's mail() writes it so) becomes RFC 2047 encoded-words;
  *   - nothing else of the message changes: fields keep their order and bytes, the body its
  *     lines (only the line ends become CRLF; a lone CR counts as a line end);
  *   - recipients come out once each (compared without regard to case), in order of appearance.

@@ -232,6 +232,22 @@ static void command_line_recipients(void **state)
 	buf_free(&err);
 }
 
+static void a_raw_utf8_subject_is_encoded(void **state)
+{
+	struct sendmail_in in = input("Subject: Gr\xc3\xbc\xc3\x9f" "e\nTo: a@example.net\n\nx\n", true);
+	struct sendmail_out out;
+
+	(void)state;
+	prepare_ok(&in, &out);
+	assert_non_null(strstr((const char *)out.message.data,
+			       "Subject: =?utf-8?b?R3LDvMOfZQ==?=\r\nTo: a@example.net\r\n"));
+	sendmail_out_free(&out);
+	in = input("Subject: caf\xe9\n\nx\n", false); /* Latin-1: passed on as it came */
+	prepare_ok(&in, &out);
+	assert_non_null(strstr((const char *)out.message.data, "Subject: caf\xe9\r\n"));
+	sendmail_out_free(&out);
+}
+
 static void the_dot_line(void **state)
 {
 	(void)state;
@@ -255,6 +271,7 @@ int main(void)
 		cmocka_unit_test(an_mbox_from_line_is_not_a_field),
 		cmocka_unit_test(an_unreadable_list_is_refused_whole),
 		cmocka_unit_test(command_line_recipients),
+		cmocka_unit_test(a_raw_utf8_subject_is_encoded),
 		cmocka_unit_test(the_dot_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
