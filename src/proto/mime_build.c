@@ -257,6 +257,8 @@ static bool fold_phrase(struct fold *f, const char *name, struct buf *tmp)
 			return false;
 	if (!buf_append_byte(tmp, '"'))
 		return false;
+	if (tmp->len > MIME_FOLD / 2) /* too long to stand on a line: encoded-words fold */
+		return fold_encoded(f, name, strlen(name));
 	return fold_word(f, " ", 1, (const char *)tmp->data, tmp->len);
 }
 

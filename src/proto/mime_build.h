@@ -5,7 +5,8 @@
  *
  * Promises, whatever the input:
  *   - CRLF line ends only, no line longer than 998 octets, header fields folded at 78 columns
- *     wherever they have a space to fold at (encoded-words always have one);
+ *     wherever they have a space to fold at (encoded-words always have one): a longer header
+ *     line is one word that cannot be broken (a long address or content type);
  *   - the header section is ASCII: UTF-8 in the Subject, display names and extra fields becomes
  *     RFC 2047 encoded-words ("=?utf-8?b?...?=", at most 75 characters each, never splitting a
  *     character); invalid UTF-8 is refused;

@@ -36,6 +36,25 @@ static struct mime_message base(void)
 	return m;
 }
 
+/* Is a header line longer than 78 columns one unbreakable word (after the field name on a
+ * field's first line, after the folding blank on a continuation)? */
+static bool one_word(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n > 0 && p[0] != ' ' && p[0] != '\t') {
+		while (i < n && p[i] != ':')
+			i++;
+		i++;
+	}
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (; i < n; i++)
+		if (p[i] == ' ' || p[i] == '\t')
+			return false;
+	return true;
+}
+
 /* Every line ends in CRLF, no bare CR or LF, none longer than 998 octets; header lines (up to
  * the first empty line) at most 78 columns unless they are one unbreakable word. */
 static void assert_well_formed(const struct buf *b)
@@ -56,7 +75,7 @@ static void assert_well_formed(const struct buf *b)
 		if (end - 1 == i)
 			header = false;
 		if (header) {
-			assert_true(end - 1 - i <= 78);
+			assert_true(end - 1 - i <= 78 || one_word(b->data + i, end - 1 - i));
 			for (size_t k = i; k < end - 1; k++)
 				assert_true(b->data[k] < 0x80);
 		}
