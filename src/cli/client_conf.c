@@ -107,11 +107,13 @@ static bool set_key(struct client_conf *c, const struct key *k, const char *v, c
 		snprintf(err, errlen, "tls '%s' is not one of starttls, implicit or none", v);
 		return false;
 	case K_BOOL_VERIFY:
-		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 || strcmp(v, "1") == 0) {
+		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+		    strcmp(v, "1") == 0) {
 			c->no_verify = false;
 			return true;
 		}
-		if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 || strcmp(v, "0") == 0) {
+		if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+		    strcmp(v, "0") == 0) {
 			c->no_verify = true;
 			return true;
 		}
@@ -191,8 +193,7 @@ static int read_file(struct client_conf *c, bool must_exist, char *err, size_t e
 			c->path[0] = '\0';
 			return 0;
 		}
-		snprintf(err, errlen,
-			 "cannot read the client configuration %s: %s; %s", c->path,
+		snprintf(err, errlen, "cannot read the client configuration %s: %s; %s", c->path,
 			 strerror(errno),
 			 errno == ENOENT ? "create it with a [client] section naming the server "
 					   "(see docs/send.md), or point TERN_CLIENT_CONFIG at one"
@@ -269,8 +270,7 @@ int client_conf_password(struct client_conf *c, char *err, size_t errlen)
 		return -1;
 	}
 	if ((f = fopen(c->password_file, "r")) == NULL) {
-		snprintf(err, errlen,
-			 "cannot read the password file %s: %s; %s", c->password_file,
+		snprintf(err, errlen, "cannot read the password file %s: %s; %s", c->password_file,
 			 strerror(errno),
 			 errno == ENOENT ? "create it with the password on its first line "
 					   "(and chmod 600 it)"

@@ -83,8 +83,8 @@ void client_report(const char *who, const struct tern_error *e)
 	fprintf(stderr, "%s: %s\n", who, e->message);
 	if (e->code != TERN_E_REPLY || e->reply.code == 0)
 		return;
-	fprintf(stderr, "  reply        %d%s%s %s\n", e->reply.code, e->reply.enhanced[0] ? " " : "",
-		e->reply.enhanced, e->reply.text);
+	fprintf(stderr, "  reply        %d%s%s %s\n", e->reply.code,
+		e->reply.enhanced[0] ? " " : "", e->reply.enhanced, e->reply.text);
 	fprintf(stderr, "  explanation  ");
 	cli_wrap(stderr, tern_reply_explain(&e->reply, explained, sizeof(explained)), 15, 78);
 }

@@ -126,8 +126,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		struct list *l;
 		bool many; /* takes every following argument up to the next option */
 	} multi[] = {
-		{ "--to", &o->to, true },	    { "--cc", &o->cc, true },
-		{ "--bcc", &o->bcc, true },	    { "--attach", &o->attach, false },
+		{ "--to", &o->to, true },	   { "--cc", &o->cc, true },
+		{ "--bcc", &o->bcc, true },	   { "--attach", &o->attach, false },
 		{ "--header", &o->header, false },
 	};
 
@@ -322,7 +322,8 @@ static int collect(const struct options *o, struct message_parts *p)
 			return usage_error("--header '%s' is not 'Name: value'",
 					   (const char *)o->header.v[i]);
 		*colon = '\0';
-		p->fields[p->nfields++] = (struct mime_field){ h, colon + 1 + strspn(colon + 1, " ") };
+		p->fields[p->nfields++] =
+			(struct mime_field){ h, colon + 1 + strspn(colon + 1, " ") };
 	}
 	return EX_OK;
 }
@@ -335,7 +336,8 @@ static void random_hex(char *out, size_t chars)
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		/* no entropy at all is rare enough: time and address still make it unique */
 		for (size_t i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)((uintptr_t)out >> (i % 8) ^ (uintptr_t)time(NULL) >> i);
+			r[i] = (unsigned char)((uintptr_t)out >> (i % 8) ^
+					       (uintptr_t)time(NULL) >> i);
 	}
 	for (size_t i = 0; i < chars && i < 2 * sizeof(r); i++)
 		out[i] = hex[(r[i / 2] >> (i % 2 ? 0 : 4)) & 15];
@@ -388,7 +390,8 @@ static int configure(const struct options *o, struct client_conf *c)
 		return EX_CONFIG;
 	}
 	if (o->server != NULL && !client_conf_server(c, o->server))
-		return usage_error("--server '%s' is not HOST, HOST:PORT or [IPv6]:PORT", o->server);
+		return usage_error("--server '%s' is not HOST, HOST:PORT or [IPv6]:PORT",
+				   o->server);
 	if (o->tls != NULL && !client_conf_tls(o->tls, &c->tls))
 		return usage_error("--tls '%s' is not starttls, implicit or none", o->tls);
 	if (o->user != NULL)
@@ -457,8 +460,8 @@ int cmd_send(int argc, char **argv)
 		tern_close(t);
 		goto done;
 	}
-	rc = client_finish(t, WHO, p.from.addr, (const char *const *)p.rcpts.v, p.rcpts.n,
-			   msg.data, msg.len, stdout);
+	rc = client_finish(t, WHO, p.from.addr, (const char *const *)p.rcpts.v, p.rcpts.n, msg.data,
+			   msg.len, stdout);
 done:
 	for (size_t i = 0; i < p.text.n; i++)
 		free(p.text.v[i]);

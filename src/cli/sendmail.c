@@ -130,7 +130,8 @@ static int parse(int argc, char **argv, const char *who, struct sm_options *o)
 			}
 			if (strchr("frFCoOBhNRVXLb", c) == NULL) {
 				fprintf(stderr,
-					"%s: unknown option -%c; 'tern help sendmail' lists what is "
+					"%s: unknown option -%c; 'tern help sendmail' lists what "
+					"is "
 					"taken\n",
 					who, c);
 				return EX_USAGE;

@@ -390,7 +390,8 @@ static bool flush_para(struct ctx *c, struct buf *p, const char *indent, bool bl
 
 static bool para_date(struct ctx *c, const char *before, int64_t t, const char *after)
 {
-	return buf_append_str(&c->para, before) && rfc5322_put_date(&c->para, t, c->r->tz_offset_minutes) &&
+	return buf_append_str(&c->para, before) &&
+	       rfc5322_put_date(&c->para, t, c->r->tz_offset_minutes) &&
 	       buf_append_str(&c->para, after);
 }
 
@@ -704,7 +705,8 @@ static bool assemble(const struct dsn_report *r, struct buf *out, const struct b
 	bool text8 = !is_7bit(text), headers8 = !is_7bit(headers);
 	bool failed = count_action(r, DSN_FAILED) > 0;
 
-	if (!buf_append_str(out, "Date: ") || !rfc5322_put_date(out, r->now, r->tz_offset_minutes) ||
+	if (!buf_append_str(out, "Date: ") ||
+	    !rfc5322_put_date(out, r->now, r->tz_offset_minutes) ||
 	    !buf_printf(out,
 			"\r\nFrom: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 			"To: <%s>\r\n"

@@ -74,9 +74,8 @@ static int check_line(const char *what, const char *s, struct buf *err)
 			return -1;
 		}
 		if ((p[i] < 32 && p[i] != '\t') || p[i] == 127) {
-			buf_printf(err,
-				   "%s holds a control character (0x%02x); remove it",
-				   what, p[i]);
+			buf_printf(err, "%s holds a control character (0x%02x); remove it", what,
+				   p[i]);
 			return -1;
 		}
 	}
@@ -251,9 +250,9 @@ static bool fold_phrase(struct fold *f, const char *name, struct buf *tmp)
 	if (!buf_append_byte(tmp, '"'))
 		return false;
 	for (const char *c = name; *c != '\0'; c++)
-		if ((*c == '"' || *c == '\\') ? !buf_append_byte(tmp, '\\') ||
-							!buf_append_byte(tmp, (uint8_t)*c)
-					      : !buf_append_byte(tmp, (uint8_t)*c))
+		if ((*c == '"' || *c == '\\')
+			    ? !buf_append_byte(tmp, '\\') || !buf_append_byte(tmp, (uint8_t)*c)
+			    : !buf_append_byte(tmp, (uint8_t)*c))
 			return false;
 	if (!buf_append_byte(tmp, '"'))
 		return false;
@@ -268,7 +267,8 @@ static int check_mailbox(const struct mime_mailbox *mb, const char *field, struc
 	struct buf what = BUF_INIT;
 	int rc = -1;
 
-	if (mb->addr == NULL || address_parse(mb->addr, strlen(mb->addr), false, &a) != ADDRESS_OK) {
+	if (mb->addr == NULL ||
+	    address_parse(mb->addr, strlen(mb->addr), false, &a) != ADDRESS_OK) {
 		buf_printf(err,
 			   "the %s address '%s' is not a valid ASCII mail address; write it as "
 			   "local@domain",
@@ -301,7 +301,8 @@ int mime_put_mailboxes(struct buf *out, const char *name, const struct mime_mail
 		if (v[i].name != NULL && v[i].name[0] != '\0' && !fold_phrase(&f, v[i].name, &tmp))
 			goto nomem;
 		buf_reset(&word);
-		if (!buf_printf(&word, v[i].name != NULL && v[i].name[0] != '\0' ? "<%s>%s" : "%s%s",
+		if (!buf_printf(&word,
+				v[i].name != NULL && v[i].name[0] != '\0' ? "<%s>%s" : "%s%s",
 				v[i].addr, i + 1 < n ? "," : ""))
 			goto nomem;
 		if (!fold_word(&f, " ", 1, (const char *)word.data, word.len))
@@ -452,8 +453,8 @@ static bool attr_char(unsigned char c)
 /* Is enc[i] the start of a character: a literal, or "%XX" that is no UTF-8 continuation? */
 static bool char_start(const uint8_t *enc, size_t i)
 {
-	return enc[i] != '%' || !(enc[i + 1] == '8' || enc[i + 1] == '9' || enc[i + 1] == 'A' ||
-				  enc[i + 1] == 'B');
+	return enc[i] != '%' ||
+	       !(enc[i + 1] == '8' || enc[i + 1] == '9' || enc[i + 1] == 'A' || enc[i + 1] == 'B');
 }
 
 /* Appends "; name=value" to a folded field: a quoted string when the value is short printable
@@ -547,8 +548,8 @@ static size_t line_at(const uint8_t *p, size_t n, size_t *eol)
 	return i;
 }
 
-static int choose_cte(const uint8_t *p, size_t n, bool allow_8bit, const char *what,
-		      enum cte *out, struct buf *err)
+static int choose_cte(const uint8_t *p, size_t n, bool allow_8bit, const char *what, enum cte *out,
+		      struct buf *err)
 {
 	bool eight = false, control = false;
 	size_t longest = 0;
@@ -612,7 +613,8 @@ static bool put_qp(struct buf *b, const uint8_t *p, size_t n)
 				col = 0;
 			}
 			if (lit ? !buf_append_byte(b, c)
-				: !(buf_append_byte(b, '=') && buf_append_byte(b, (uint8_t)hex[c >> 4]) &&
+				: !(buf_append_byte(b, '=') &&
+				    buf_append_byte(b, (uint8_t)hex[c >> 4]) &&
 				    buf_append_byte(b, (uint8_t)hex[c & 15])))
 				return false;
 			col += w;
@@ -705,7 +707,8 @@ static int put_attachment(struct builder *bd, const struct mime_attachment *a)
 	const char *type = a->content_type != NULL ? a->content_type : mime_type_for(a->filename);
 	struct fold f;
 
-	if (!fold_start(&f, bd->out, "Content-Type") || !fold_word(&f, " ", 1, type, strlen(type)) ||
+	if (!fold_start(&f, bd->out, "Content-Type") ||
+	    !fold_word(&f, " ", 1, type, strlen(type)) ||
 	    !put_param(&f, "name", a->filename, &bd->tmp) || !fold_end(&f))
 		return -2;
 	if (!buf_append_str(bd->out, "Content-Transfer-Encoding: base64\r\n"))
@@ -750,10 +753,14 @@ static int check_attachment(const struct mime_attachment *a, struct buf *err)
 
 /* Fields the builder writes itself: an extra one of these would make two. Date and
  * Message-ID given as extra fields replace the builder's. */
-static const char *const own_fields[] = { "From",	  "To",
-					  "Cc",		  "Bcc",
-					  "Subject",	  "MIME-Version",
-					  "Content-Type", "Content-Transfer-Encoding",
+static const char *const own_fields[] = { "From",
+					  "To",
+					  "Cc",
+					  "Bcc",
+					  "Subject",
+					  "MIME-Version",
+					  "Content-Type",
+					  "Content-Transfer-Encoding",
 					  "Content-Disposition" };
 
 static bool has_field(const struct mime_message *m, const char *name)
@@ -836,8 +843,8 @@ static int put_header(struct builder *bd)
 	if (m->to_count == 0 && m->cc_count == 0 &&
 	    !buf_append_str(bd->out, "To: undisclosed-recipients:;\r\n"))
 		return -2;
-	if (m->subject != NULL && (!fold_start(&f, bd->out, "Subject") ||
-				   !fold_text(&f, m->subject) || !fold_end(&f)))
+	if (m->subject != NULL &&
+	    (!fold_start(&f, bd->out, "Subject") || !fold_text(&f, m->subject) || !fold_end(&f)))
 		return -2;
 	if (!has_field(m, "Message-ID") &&
 	    !buf_printf(bd->out, "Message-ID: <%s>\r\n", m->message_id))

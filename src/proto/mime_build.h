@@ -35,12 +35,12 @@
 
 #include "../lib/buf.h"
 
-#define MIME_LINE_MAX	   998 /* octets of a line, CRLF excluded (RFC 5322 2.1.1) */
-#define MIME_FOLD	   78  /* columns a header line is folded at (RFC 5322 2.1.1 SHOULD) */
-#define MIME_WORD_MAX	   75  /* characters of an encoded-word (RFC 2047 2) */
-#define MIME_B64_LINE	   76  /* characters of a base64 line (RFC 2045 6.8) */
-#define MIME_SEED_MAX	   40  /* characters of the boundary seed */
-#define MIME_FIELD_NAME_MAX 76 /* octets of an extra field's name */
+#define MIME_LINE_MAX	    998 /* octets of a line, CRLF excluded (RFC 5322 2.1.1) */
+#define MIME_FOLD	    78	/* columns a header line is folded at (RFC 5322 2.1.1 SHOULD) */
+#define MIME_WORD_MAX	    75	/* characters of an encoded-word (RFC 2047 2) */
+#define MIME_B64_LINE	    76	/* characters of a base64 line (RFC 2045 6.8) */
+#define MIME_SEED_MAX	    40	/* characters of the boundary seed */
+#define MIME_FIELD_NAME_MAX 76	/* octets of an extra field's name */
 
 struct mime_mailbox {
 	const char *name; /* display name (UTF-8), NULL or "" for none */

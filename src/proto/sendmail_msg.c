@@ -229,8 +229,9 @@ static int field(struct state *s, const struct buf *m, size_t start, size_t name
 		free(l);
 	}
 	if (s->in->extract && (bcc || name_is(p, name, "to") || name_is(p, name, "cc"))) {
-		const char *what = bcc ? "the Bcc field" : name_is(p, name, "to") ? "the To field"
-										 : "the Cc field";
+		const char *what = bcc			    ? "the Bcc field"
+				   : name_is(p, name, "to") ? "the To field"
+							    : "the Cc field";
 		if (read_list(&s->out->rcpts, v, vlen, what, s->err) < 0)
 			return -1;
 	}

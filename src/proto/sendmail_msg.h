@@ -45,9 +45,9 @@ struct sendmail_in {
 };
 
 struct sendmail_out {
-	struct buf message;	      /* what to submit */
-	struct sendmail_rcpts rcpts;  /* with extract: the header's recipients */
-	char from[ADDRESS_MAX + 1];   /* the first mailbox of the From field, "" without one */
+	struct buf message;	     /* what to submit */
+	struct sendmail_rcpts rcpts; /* with extract: the header's recipients */
+	char from[ADDRESS_MAX + 1];  /* the first mailbox of the From field, "" without one */
 	bool added_from, added_date, added_message_id;
 };
 

@@ -27,7 +27,8 @@ static void check(const struct sendmail_out *o)
 			abort();
 		if (end - 1 == i)
 			header = false;
-		if (header && end - i >= 4 && strncasecmp((const char *)b->data + i, "bcc:", 4) == 0)
+		if (header && end - i >= 4 &&
+		    strncasecmp((const char *)b->data + i, "bcc:", 4) == 0)
 			abort();
 		i = end + 1;
 	}

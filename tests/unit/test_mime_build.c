@@ -591,11 +591,13 @@ static void attachments_are_base64_with_their_types(void **state)
 	m.attachments = att;
 	m.attachment_count = 3;
 	msg = build_ok(&m);
-	assert_non_null(strstr(msg, "Content-Type: multipart/mixed;\r\n boundary=\"=_tern_Seed42_a\""));
+	assert_non_null(
+		strstr(msg, "Content-Type: multipart/mixed;\r\n boundary=\"=_tern_Seed42_a\""));
 	assert_non_null(strstr(msg, "multipart/alternative")); /* nested in the mixed */
-	assert_non_null(strstr(msg, "Content-Type: application/pdf; name=\"report.PDF\"\r\n"
-				    "Content-Transfer-Encoding: base64\r\n"
-				    "Content-Disposition: attachment; filename=\"report.PDF\"\r\n\r\n"));
+	assert_non_null(strstr(msg,
+			       "Content-Type: application/pdf; name=\"report.PDF\"\r\n"
+			       "Content-Transfer-Encoding: base64\r\n"
+			       "Content-Disposition: attachment; filename=\"report.PDF\"\r\n\r\n"));
 	assert_non_null(strstr(msg, "Content-Type: application/octet-stream; name=\"blob.xyz\""));
 	assert_non_null(strstr(msg, "Content-Type: text/plain; name=\"empty.txt\""));
 	p = strstr(msg, "filename=\"report.PDF\"\r\n\r\n") + 25;

@@ -61,8 +61,8 @@ static void t_reads_to_cc_and_bcc_and_drops_bcc(void **state)
 			  "Message-ID: <x@example.org>\n"
 			  "\n"
 			  "Bcc: in the body stays\n";
-	static const char *const want[] = { "john@example.net", "ann@example.net",
-					    "carol@example.net", "dave@example.net",
+	static const char *const want[] = { "john@example.net",	  "ann@example.net",
+					    "carol@example.net",  "dave@example.net",
 					    "secret@example.net", "hidden@example.net" };
 	struct sendmail_in in = input(msg, true);
 	struct sendmail_out out;
@@ -70,16 +70,17 @@ static void t_reads_to_cc_and_bcc_and_drops_bcc(void **state)
 	(void)state;
 	prepare_ok(&in, &out);
 	rcpts_are(&out.rcpts, want, 6);
-	assert_string_equal((const char *)out.message.data,
-			    "From: App <app@example.org>\r\n"
-			    "To: \"Doe, John\" <john@example.net>, Ann (the boss) <ann@example.net>\r\n"
-			    "Cc: carol@example.net,\r\n"
-			    "\tdave@example.net\r\n"
-			    "Subject: t\r\n"
-			    "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
-			    "Message-ID: <x@example.org>\r\n"
-			    "\r\n"
-			    "Bcc: in the body stays\r\n");
+	assert_string_equal(
+		(const char *)out.message.data,
+		"From: App <app@example.org>\r\n"
+		"To: \"Doe, John\" <john@example.net>, Ann (the boss) <ann@example.net>\r\n"
+		"Cc: carol@example.net,\r\n"
+		"\tdave@example.net\r\n"
+		"Subject: t\r\n"
+		"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+		"Message-ID: <x@example.org>\r\n"
+		"\r\n"
+		"Bcc: in the body stays\r\n");
 	assert_string_equal(out.from, "app@example.org");
 	assert_false(out.added_from || out.added_date || out.added_message_id);
 	sendmail_out_free(&out);
@@ -234,7 +235,9 @@ static void command_line_recipients(void **state)
 
 static void a_raw_utf8_subject_is_encoded(void **state)
 {
-	struct sendmail_in in = input("Subject: Gr\xc3\xbc\xc3\x9f" "e\nTo: a@example.net\n\nx\n", true);
+	struct sendmail_in in = input("Subject: Gr\xc3\xbc\xc3\x9f"
+				      "e\nTo: a@example.net\n\nx\n",
+				      true);
 	struct sendmail_out out;
 
 	(void)state;
