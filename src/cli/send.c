@@ -224,7 +224,8 @@ static int add_mailboxes(struct message_parts *p, const char *flag, const char *
 			if (!parse_mailbox(start, &mb)) {
 				fprintf(stderr,
 					WHO ": %s '%s' is not an address; write local@domain or "
-					    "'Name <local@domain>'\n",
+					    "'Name <local@domain>' (a name with a comma in quotes: "
+					    "'\"Doe, John\" <john@example.net>')\n",
 					flag, start);
 				return EX_DATAERR;
 			}
