@@ -123,8 +123,7 @@ static int step(tern_client *c, const char *s, struct tern_error *err)
 			m[i] = i % 71 == 70 ? '\n' : 'x';
 		rc = tern_data(c, m, n, err);
 		free(m);
-	}
-	else if (strcmp(s, "open_data") == 0)
+	} else if (strcmp(s, "open_data") == 0)
 		rc = tern_open_data(c, err);
 	else if (strncmp(s, "write:", 6) == 0)
 		rc = tern_write_data(c, arg, strlen(arg), err);

@@ -4,16 +4,18 @@ The example program of docs/libtern.md is taken from the document, compiled agai
 library (the build directory of $TERN_BIN) and run against tern's own server, a scripted target
 (smtp_target.Target), aiosmtpd and Postfix. libtern_probe.c drives single calls: every order the
 library refuses, and every class of connection failure staged on loopback (a closed port, a name
-that cannot resolve, an unreachable address, a listener that never greets, TLS spoken to a
-plaintext port and the reverse, expired, self-signed and wrong-name certificates, a server
-without STARTTLS when it is required, a server that drops the connection). Each check names the
-error and what its message must say.
+that cannot resolve, an unreachable address, a connection never answered, a listener that never
+greets, TLS spoken to a plaintext port and the reverse, expired, self-signed and wrong-name
+certificates, a server without STARTTLS when it is required, a server that drops the
+connection). Each check names the error and what its message must say.
 """
 import os
 import pathlib
 import re
 import shutil
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -326,6 +328,32 @@ def test_an_unreachable_network(lib):
     s = lib.probe("--timeout", "2000", "224.0.0.1", 25, "none")
     expect_error(s[0], "TERN_E_UNREACHABLE", "connect", "unreachable", "no route")
     assert s[0]["errno"] == 101
+
+
+def test_a_connection_that_is_never_answered_times_out(lib):
+    # a listener whose accept queue is full drops further SYNs, as a filtering firewall does
+    listener = socket.socket()
+    fillers = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", port))
+            fillers.append(f)
+        time.sleep(0.2)
+        started = time.monotonic()
+        s = lib.probe("--timeout", "1500", "127.0.0.1", port, "none")
+        assert time.monotonic() - started < 10
+    finally:
+        for f in fillers:
+            f.close()
+        listener.close()
+    expect_error(s[0], "TERN_E_TIMEOUT", "connect", "no answer", "filtered by a firewall",
+                 "blocks outbound port")
+    assert s[0]["errno"] == 110
 
 
 def test_a_listener_that_never_greets_times_out(lib):
