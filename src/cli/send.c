@@ -31,7 +31,7 @@ void send_usage(FILE *out)
 		"                 --from ADDR --to ADDR... [--cc ADDR...] [--bcc ADDR...]\n"
 		"                 [--subject S] [--body FILE|-] [--html FILE] [--attach FILE]...\n"
 		"                 [--header \"Name: value\"]... [--ca-file F] [--no-verify]\n"
-		"                 [--helo NAME] [--config FILE]\n"
+		"                 [--helo NAME] [--config FILE] [--print]\n"
 		"\n"
 		"Builds a MIME message (UTF-8 subject and names encoded, text and HTML as\n"
 		"alternatives, attachments in base64 typed by their extension), submits it\n"
@@ -47,6 +47,8 @@ void send_usage(FILE *out)
 		"  --header 'N: V'    an extra header field (repeat for more)\n"
 		"  --ca-file F        trust the authorities in F for the server's certificate\n"
 		"  --no-verify        accept any certificate (tests only)\n"
+		"  --print            write the message to standard output (CRLF line ends,\n"
+		"                     8-bit text allowed) instead of sending it\n"
 		"  --config FILE      the client configuration (default /etc/tern/client.conf\n"
 		"                     or $TERN_CLIENT_CONFIG); options given here win over it\n"
 		"\n"
@@ -77,7 +79,7 @@ static bool list_add(struct list *l, void *p)
 struct options {
 	const char *server, *tls, *user, *password_file, *from, *subject, *body, *html, *ca_file;
 	const char *helo, *config;
-	bool no_verify;
+	bool no_verify, print; /* print: write the message to standard output, send nothing */
 	struct list to, cc, bcc, attach, header; /* char * into argv */
 };
 
@@ -133,8 +135,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	for (int i = 1; i < argc; i++) {
 		size_t k;
-		if (strcmp(argv[i], "--no-verify") == 0) {
-			o->no_verify = true;
+		if (strcmp(argv[i], "--no-verify") == 0 || strcmp(argv[i], "--print") == 0) {
+			o->no_verify |= argv[i][2] == 'n';
+			o->print |= argv[i][2] == 'p';
 			continue;
 		}
 		for (k = 0; k < sizeof(single) / sizeof(single[0]); k++)
@@ -407,6 +410,8 @@ static int configure(const struct options *o, struct client_conf *c)
 		snprintf(c->helo, sizeof(c->helo), "%s", o->helo);
 	if (o->no_verify)
 		c->no_verify = true;
+	if (o->print)
+		return EX_OK; /* nothing is sent: no server or password needed */
 	if (c->host[0] == '\0')
 		return usage_error("no server: give --server HOST[:PORT], or set server in the "
 				   "client configuration or TERN_SERVER");
@@ -454,6 +459,12 @@ int cmd_send(int argc, char **argv)
 	/* built first with 8-bit text allowed: every input problem shows before connecting */
 	if ((rc = build(&p, &o, true, message_id, seed, (int64_t)now, tz, &msg)) != EX_OK)
 		goto done;
+	if (o.print) {
+		rc = fwrite(msg.data, 1, msg.len, stdout) == msg.len && fflush(stdout) == 0
+			     ? EX_OK
+			     : EX_IOERR;
+		goto done;
+	}
 	if ((t = client_begin(conf, WHO, &rc)) == NULL)
 		goto done;
 	if (!tern_offers(t, "8BITMIME") &&

@@ -166,6 +166,13 @@ def test_a_server_that_is_down_is_a_temporary_failure(tern_bin):
     assert "refused" in r.stderr and f"127.0.0.1:{port}" in r.stderr
 
 
+def test_print_writes_the_message_without_sending(files, tern_bin):
+    r = subprocess.run([tern_bin, "send", *full_args(files, "127.0.0.1:9"), "--print"],
+                       capture_output=True, timeout=60, env={"TERN_CLIENT_CONFIG": "/dev/null"})
+    assert r.returncode == 0, r.stderr
+    check_full_message(r.stdout)
+
+
 # ---- bad input: refused before any connection -----------------------------------------------
 
 @pytest.mark.parametrize("args, status, words", [
