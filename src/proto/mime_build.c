@@ -105,12 +105,14 @@ static bool is_atext(unsigned char c)
 struct fold {
 	struct buf *b;
 	size_t col; /* of the next character on the current line */
+	bool bare;  /* the field's first line holds only "Name:" yet: never fold there */
 };
 
 static bool fold_start(struct fold *f, struct buf *b, const char *name)
 {
 	f->b = b;
 	f->col = strlen(name) + 1;
+	f->bare = true;
 	return buf_append_str(b, name) && buf_append_byte(b, ':');
 }
 
@@ -120,11 +122,12 @@ static bool fold_start(struct fold *f, struct buf *b, const char *name)
 static bool fold_word(struct fold *f, const char *blank, size_t blank_len, const char *word,
 		      size_t n)
 {
-	if (f->col > 1 && f->col + blank_len + n > MIME_FOLD) {
+	if (!f->bare && f->col > 1 && f->col + blank_len + n > MIME_FOLD) {
 		if (!buf_append(f->b, "\r\n", 2))
 			return false;
 		f->col = 0;
 	}
+	f->bare = false;
 	f->col += blank_len + n;
 	return buf_append(f->b, blank, blank_len) && buf_append(f->b, word, n);
 }
@@ -150,7 +153,7 @@ static bool fold_encoded(struct fold *f, const char *s, size_t n)
 		if (room > MIME_WORD_MAX - frame)
 			room = MIME_WORD_MAX - frame;
 		chars = room / 4 * 4;
-		if (chars < 8 && f->col > 1) { /* too little left on this line: fold first */
+		if (chars < 8 && f->col > 1 && !f->bare) { /* too little room here: fold first */
 			if (!buf_append(f->b, "\r\n", 2))
 				return false;
 			f->col = 0;
@@ -174,6 +177,7 @@ static bool fold_encoded(struct fold *f, const char *s, size_t n)
 		    !buf_append(f->b, "?=", 2))
 			return false;
 		f->col += 1 + frame + len;
+		f->bare = false;
 		p += take;
 		n -= take;
 		if (n > 0) {

@@ -276,3 +276,46 @@ def test_send_to_postfix(files, tern_bin):
         assert [p.get_filename() for p in m.iter_attachments()] == ["report.pdf"]
     finally:
         pf.stop()
+
+
+# ---- what mail programs decode: many subjects and names through Python's email package -----
+
+SUBJECTS = [
+    "plain ASCII", "Grüße", "日本語の件名", "Привет, мир", "שלום עולם", "emoji 🎉🚀✨ party",
+    "e\u0301 combining accent", "tabs\tand  double  spaces", "literally =?utf-8?q?not?= encoded",
+    "x" * 120, "ü" * 120, "🎉" * 40, ("mixed ASCII and ünïcödé " * 6).strip(),
+    "a (comment-like) \"quoted\" <angle> subject; with: specials",
+]
+NAMES = ["Bob", "Zoë Ångström", "Doe, John", "\"Quoted\" Name", "back\\slash", "李小龙",
+         "a very long display name that goes on and on past the fold column of a header",
+         "=?utf-8?b?Zm9v?="]
+
+
+@pytest.mark.parametrize("subject", SUBJECTS)
+def test_subjects_decode_to_what_was_given(tern_bin, subject):
+    r = subprocess.run([tern_bin, "send", "--print", "--from", "app@example.org", "--to",
+                        "bob@example.net", "--subject", subject], capture_output=True,
+                       timeout=60, env={"TERN_CLIENT_CONFIG": "/dev/null"})
+    assert r.returncode == 0, r.stderr
+    head = r.stdout.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):  # longer only when one word that cannot be broken
+        word = line if line[:1] in b" \t" else line.partition(b":")[2]
+        assert len(line) <= 78 or b" " not in word.strip(), line
+    assert head.isascii()
+    assert parse(r.stdout)["Subject"] == subject
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_display_names_decode_to_what_was_given(tern_bin, name):
+    # the name goes through --from's own parser: quote it the way a person would
+    quoted = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    r = subprocess.run([tern_bin, "send", "--print", "--from",
+                        f"{quoted if ',' in name else name} <app@example.org>", "--to",
+                        "bob@example.net", "--subject", "x"], capture_output=True,
+                       timeout=60, env={"TERN_CLIENT_CONFIG": "/dev/null"})
+    assert r.returncode == 0, r.stderr
+    head = r.stdout.split(b"\r\n\r\n", 1)[0]
+    assert head.isascii()
+    addr = parse(r.stdout)["From"].addresses[0]
+    assert addr.addr_spec == "app@example.org"
+    assert addr.display_name == name
