@@ -4,7 +4,7 @@
  * submitting to the tern server of the client configuration (client_conf.h) at once.
  *
  * What it does with the message is proto/sendmail_msg's (Bcc removed, -t recipients, missing
- * From/Date/Message-ID added); this file reads the command line and standard input and turns
+ * From/Date/Message-ID added, cron's "From: root" replaced); this file reads the command line and standard input and turns
  * the outcome into sendmail's exit statuses. There is no local queue: a server that cannot
  * be reached is EX_TEMPFAIL (75), which cron, PHP and the like report, and nothing is kept.
  *
@@ -155,7 +155,11 @@ static int parse(int argc, char **argv, const char *who, struct sm_options *o)
 	}
 	for (; i < argc; i++) {
 		if (sendmail_rcpts_parse(&o->rcpts, argv[i], &err) < 0) {
-			fprintf(stderr, "%s: %s\n", who, buf_cstr(&err));
+			fprintf(stderr, "%s: %s%s\n", who, buf_cstr(&err),
+				strchr(argv[i], '@') == NULL
+					? " (mail from cron to a local user: set MAILTO=address in "
+					  "the crontab)"
+					: "");
 			buf_free(&err);
 			return EX_DATAERR;
 		}

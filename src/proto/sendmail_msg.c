@@ -221,12 +221,20 @@ static int field(struct state *s, const struct buf *m, size_t start, size_t name
 	else if (name_is(p, name, "message-id"))
 		s->has_id = true;
 	else if (name_is(p, name, "from") && !s->has_from) {
-		s->has_from = true;
+		bool bare;
 		if ((l = malloc(sizeof(*l))) == NULL)
 			return -2;
 		if (mailbox_list_parse(v, vlen, false, l) == MAILBOX_OK && l->count > 0)
 			memcpy(s->out->from, l->addr[0].text, sizeof(s->out->from));
+		bare = l->error == MAILBOX_E_ADDRESS && l->address_error == ADDRESS_E_SYNTAX;
 		free(l);
+		/* "From: root (Cron Daemon)": a local name no server can take. With a sender to
+		 * put in its place the field is dropped here and written anew (add_missing). */
+		if (bare && s->in->sender != NULL && s->in->sender[0] != '\0') {
+			s->out->replaced_from = true;
+			return 0;
+		}
+		s->has_from = true;
 	}
 	if (s->in->extract && (bcc || name_is(p, name, "to") || name_is(p, name, "cc"))) {
 		const char *what = bcc			    ? "the Bcc field"

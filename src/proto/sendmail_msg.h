@@ -11,6 +11,8 @@
  *   - no Bcc field is ever in the output, with -t or without (it would tell every recipient
  *     who was copied in secret), its folded lines included;
  *   - a Subject holding raw UTF-8 (PHP's mail() writes it so) becomes RFC 2047 encoded-words;
+ *   - a From whose address is a bare local name (cron writes "From: root (Cron Daemon)") is
+ *     replaced by one with the sender, when there is a sender: no server takes the first;
  *   - nothing else of the message changes: fields keep their order and bytes, the body its
  *     lines (only the line ends become CRLF; a lone CR counts as a line end);
  *   - recipients come out once each (compared without regard to case), in order of appearance.
@@ -49,6 +51,7 @@ struct sendmail_out {
 	struct sendmail_rcpts rcpts; /* with extract: the header's recipients */
 	char from[ADDRESS_MAX + 1];  /* the first mailbox of the From field, "" without one */
 	bool added_from, added_date, added_message_id;
+	bool replaced_from; /* the From held no address (cron's "root (Cron Daemon)") */
 };
 
 /* Fills out (which must be zeroed first). Returns 0, or -1 with a sentence in err saying what

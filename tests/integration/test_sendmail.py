@@ -164,6 +164,28 @@ def test_configuration_file(srv, tern_bin, tmp_path):
     assert r.returncode == EX_CONFIG and f"{conf}:3: unknown key 'smarthost'".encode() in r.stderr
 
 
+def test_crons_message_is_taken(srv, tern_bin):
+    """What Debian's cron does with MAILTO=ops@example.net: its From names a local user,
+    which tern's server would refuse; the configured sender takes its place."""
+    msg = (b"From: root (Cron Daemon)\nTo: ops@example.net\nSubject: Cron <root@host> date\n"
+           b"MIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n"
+           b"Content-Transfer-Encoding: 8bit\nX-Cron-Env: <SHELL=/bin/sh>\n\n"
+           b"Mon Nov 23 10:00:00 UTC 2026\n")
+    before = set(srv.queue_ids())
+    r = sendmail(tern_bin, "-FCronDaemon", "-i", "-B8BITMIME", "-oem", "ops@example.net",
+                 stdin=msg, env=tern_env(srv, TERN_FROM="app@example.org"))
+    assert r.returncode == 0, r.stderr
+    new = [q for q in srv.queue_ids() if q not in before]
+    summary, data = spooled(srv, new[0])
+    assert envelope_rcpts(summary) == ["ops@example.net"]
+    m = parse(data)
+    assert m["From"] == "CronDaemon <app@example.org>" and m["X-Cron-Env"] == "<SHELL=/bin/sh>"
+    # without MAILTO cron mails the local user: refused, saying what to set
+    r = sendmail(tern_bin, "-FCronDaemon", "-i", "-B8BITMIME", "-oem", "root", stdin=msg,
+                 env=tern_env(srv, TERN_FROM="app@example.org"))
+    assert r.returncode == EX_DATAERR and b"set MAILTO=address in the crontab" in r.stderr
+
+
 # ---- failures: sendmail's statuses, the reply and what it means -----------------------------
 
 def test_a_wrong_password(srv, tern_bin):

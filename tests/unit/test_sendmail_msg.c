@@ -251,6 +251,31 @@ static void a_raw_utf8_subject_is_encoded(void **state)
 	sendmail_out_free(&out);
 }
 
+/* What Debian's cron pipes to "sendmail -FCronDaemon -i -B8BITMIME -oem ops@example.net". */
+static void crons_bare_from_is_replaced_by_the_sender(void **state)
+{
+	struct sendmail_in in = input("From: root (Cron Daemon)\nTo: ops@example.net\n"
+				      "Subject: Cron <root@host> ls\n\nfile\n",
+				      false);
+	struct sendmail_out out;
+	const char *m;
+
+	(void)state;
+	in.full_name = "CronDaemon";
+	prepare_ok(&in, &out);
+	m = (const char *)out.message.data;
+	assert_null(strstr(m, "root (Cron Daemon)"));
+	assert_non_null(strstr(m, "From: CronDaemon <app@example.org>\r\n"));
+	assert_true(out.replaced_from && out.added_from);
+	assert_string_equal(out.from, "app@example.org");
+	sendmail_out_free(&out);
+	in.sender = NULL; /* nothing to put in its place: left as it is */
+	prepare_ok(&in, &out);
+	assert_non_null(strstr((const char *)out.message.data, "From: root (Cron Daemon)\r\n"));
+	assert_false(out.replaced_from);
+	sendmail_out_free(&out);
+}
+
 static void the_dot_line(void **state)
 {
 	(void)state;
@@ -275,6 +300,7 @@ int main(void)
 		cmocka_unit_test(an_unreadable_list_is_refused_whole),
 		cmocka_unit_test(command_line_recipients),
 		cmocka_unit_test(a_raw_utf8_subject_is_encoded),
+		cmocka_unit_test(crons_bare_from_is_replaced_by_the_sender),
 		cmocka_unit_test(the_dot_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
