@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client_send.h"
@@ -163,4 +166,31 @@ int client_finish(tern_client *t, const char *who, const char *from, const char 
 done:
 	tern_close(t);
 	return status;
+}
+
+void client_random_hex(char *out, size_t chars)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char r[32];
+
+	if (chars > 2 * sizeof(r))
+		chars = 2 * sizeof(r);
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		uint64_t seed = (uint64_t)getpid() << 32 ^ (uint64_t)time(NULL);
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(seed >> (8 * (i % 8)));
+	}
+	for (size_t i = 0; i < chars; i++)
+		out[i] = hex[(r[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[chars] = '\0';
+}
+
+void client_message_id(const char *address, char *out, size_t size)
+{
+	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+	char h[17];
+
+	client_random_hex(h, 16);
+	snprintf(out, size, "%lld.%s@%s", (long long)time(NULL), h,
+		 at != NULL && at[1] != '\0' ? at + 1 : "localhost");
 }

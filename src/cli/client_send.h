@@ -44,6 +44,15 @@ int client_status(const struct tern_error *e);
 /* Prints a libtern error: its message, and for a refusal the reply and its explanation. */
 void client_report(const char *who, const struct tern_error *e);
 
+/* `chars` random hex digits (at most 64) and a NUL into out, for Message-IDs and MIME
+ * boundaries: getrandom(2), or should it fail the process id and the time, which keep them
+ * unique enough for what they are used for. */
+void client_random_hex(char *out, size_t chars);
+
+/* A Message-ID value without the brackets: "UNIXTIME.RANDOM@DOMAIN", DOMAIN being that of
+ * `address` ("localhost" when it has none). */
+void client_message_id(const char *address, char *out, size_t size);
+
 /* The queue id in a 250 reply's text ("Ok: queued as 01KAQ...", "OK id=1abc-00"), copied
  * into out; false when the text names none. */
 bool client_queue_id(const char *text, char *out, size_t size);

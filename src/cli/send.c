@@ -10,7 +10,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -332,22 +331,6 @@ static int collect(const struct options *o, struct message_parts *p)
 	return EX_OK;
 }
 
-static void random_hex(char *out, size_t chars)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[32];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-		/* no entropy at all is rare enough: time and address still make it unique */
-		for (size_t i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)((uintptr_t)out >> (i % 8) ^
-					       (uintptr_t)time(NULL) >> i);
-	}
-	for (size_t i = 0; i < chars && i < 2 * sizeof(r); i++)
-		out[i] = hex[(r[i / 2] >> (i % 2 ? 0 : 4)) & 15];
-	out[chars] = '\0';
-}
-
 static int build(const struct message_parts *p, const struct options *o, bool allow_8bit,
 		 const char *message_id, const char *seed, int64_t now, int tz, struct buf *out)
 {
@@ -428,8 +411,7 @@ int cmd_send(int argc, char **argv)
 	struct message_parts p = { 0 };
 	struct client_conf *conf = calloc(1, sizeof(*conf));
 	struct buf msg = BUF_INIT;
-	char message_id[300], seed[25], hex[17];
-	const char *domain;
+	char message_id[300], seed[25];
 	time_t now = time(NULL);
 	struct tm tm;
 	int tz = 0, rc;
@@ -452,10 +434,8 @@ int cmd_send(int argc, char **argv)
 		goto done;
 	if (localtime_r(&now, &tm) != NULL)
 		tz = (int)(tm.tm_gmtoff / 60);
-	random_hex(hex, 16);
-	random_hex(seed, 24);
-	domain = strrchr(p.from.addr, '@') + 1;
-	snprintf(message_id, sizeof(message_id), "%lld.%s@%s", (long long)now, hex, domain);
+	client_random_hex(seed, 24);
+	client_message_id(p.from.addr, message_id, sizeof(message_id));
 	/* built first with 8-bit text allowed: every input problem shows before connecting */
 	if ((rc = build(&p, &o, true, message_id, seed, (int64_t)now, tz, &msg)) != EX_OK)
 		goto done;

@@ -18,10 +18,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/client_conf.h"
@@ -212,22 +210,6 @@ static bool sender_ok(const char *s, char *out, size_t size)
 	return n == 0 || address_parse(out, n, false, &a) == ADDRESS_OK;
 }
 
-static void make_message_id(const char *sender, char *out, size_t size)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[8] = { 0 };
-	char h[17];
-	const char *at = sender != NULL ? strrchr(sender, '@') : NULL;
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		memcpy(r, &(pid_t){ getpid() }, sizeof(pid_t)); /* with the time, still unique */
-	for (size_t i = 0; i < 16; i++)
-		h[i] = hex[(r[i / 2] >> (i % 2 ? 0 : 4)) & 15];
-	h[16] = '\0';
-	snprintf(out, size, "%lld.%s@%s", (long long)time(NULL), h,
-		 at != NULL && at[1] != '\0' ? at + 1 : "localhost");
-}
-
 static int submit(const char *who, struct sm_options *o, struct client_conf *conf)
 {
 	struct sendmail_out out;
@@ -248,7 +230,7 @@ static int submit(const char *who, struct sm_options *o, struct client_conf *con
 	}
 	if ((rc = read_message(who, o->ignore_dots, &in)) != EX_OK)
 		goto done;
-	make_message_id(o->sender != NULL ? sender : conf->from, message_id, sizeof(message_id));
+	client_message_id(o->sender != NULL ? sender : conf->from, message_id, sizeof(message_id));
 	struct sendmail_in si = {
 		.msg = in.data != NULL ? in.data : (const uint8_t *)"",
 		.len = in.len,
