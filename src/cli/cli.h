@@ -48,6 +48,12 @@ int cmd_route(int argc, char **argv);
 void route_usage(FILE *out);
 int cmd_dkim(int argc, char **argv);
 void dkim_usage(FILE *out);
+int cmd_send(int argc, char **argv);
+void send_usage(FILE *out);
+int cmd_sendmail(int argc, char **argv);
+void sendmail_usage(FILE *out);
+/* tern called by the name sendmail: the same command, its messages prefixed "sendmail:" */
+int sendmail_main(int argc, char **argv);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */

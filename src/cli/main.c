@@ -2,7 +2,10 @@
  * main.c - the tern program: one binary, subcommands chosen from a table.
  *
  * Exit status follows one rule everywhere: 0 done, 1 the command ran but found a problem or
- * nothing to do, 2 bad usage (with a message that says what to type instead).
+ * nothing to do, 2 bad usage (with a message that says what to type instead). The exception is
+ * the mail clients, `send` and `sendmail`, whose callers read sysexits.h statuses (EX_TEMPFAIL
+ * means "try again later" to cron and PHP alike). Called by the name `sendmail` (a link or a
+ * copy), tern is the sendmail command and nothing else.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +29,10 @@ static const struct cli_command commands[] = {
 	  "how tern would reach a domain: its MX hosts and addresses" },
 	{ "dkim", cmd_dkim, dkim_usage,
 	  "DKIM signing keys and their DNS records (keygen, list, show, rotate)" },
+	{ "send", cmd_send, send_usage,
+	  "build a message (text, HTML, attachments) and submit it to a server" },
+	{ "sendmail", cmd_sendmail, sendmail_usage,
+	  "the sendmail command programs pipe mail to (-t -i -f ...), submitting to tern" },
 };
 
 static void usage(FILE *out)
@@ -56,7 +63,11 @@ static const struct cli_command *find_command(const char *name)
 int main(int argc, char **argv)
 {
 	const struct cli_command *cmd;
+	const char *base = strrchr(argv[0], '/');
 
+	/* sendmail's own options (-h is its hop count) are not tern's: no --help scan */
+	if (strcmp(base != NULL ? base + 1 : argv[0], "sendmail") == 0)
+		return sendmail_main(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_USAGE;
@@ -88,6 +99,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tern: no command '%s'; 'tern --help' lists them\n", argv[1]);
 		return CLI_USAGE;
 	}
+	if (cmd->run == cmd_sendmail)
+		return cmd_sendmail(argc - 1, argv + 1);
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			cmd->usage(stdout);

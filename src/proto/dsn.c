@@ -12,6 +12,7 @@
 
 #include "address.h"
 #include "explain.h"
+#include "rfc5322.h"
 
 #define WIDTH	     76 /* columns of the human text */
 #define FOLD_WIDTH   78 /* where fields of the machine part are folded when they can be */
@@ -171,47 +172,6 @@ static bool valid_report(const struct dsn_report *r)
 }
 
 /* ---- small writers ----------------------------------------------------------------------- */
-
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
-/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-	int64_t era, yy;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	yy = (int64_t)yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = doy - (153 * mp + 2) / 5 + 1;
-	*m = mp < 10 ? mp + 3 : mp - 9;
-	*y = yy + (*m <= 2);
-}
-
-/* An RFC 5322 date-time: "Tue, 14 Nov 2023 17:13:20 -0500". */
-static bool put_date(struct buf *b, int64_t t, int tz_minutes)
-{
-	static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	int64_t local = t + (int64_t)tz_minutes * 60, days = floor_div(local, 86400), year;
-	int64_t secs = local - days * 86400, wday = days + 4 - floor_div(days + 4, 7) * 7;
-	int tz = tz_minutes < 0 ? -tz_minutes : tz_minutes;
-	unsigned month, day;
-
-	civil_from_days(days, &year, &month, &day);
-	return buf_printf(b, "%s, %02u %s %04lld %02d:%02d:%02d %c%02d%02d", wdays[wday], day,
-			  months[month - 1], (long long)year, (int)(secs / 3600),
-			  (int)(secs / 60 % 60), (int)(secs % 60), tz_minutes < 0 ? '-' : '+',
-			  tz / 60, tz % 60);
-}
 
 /* Appends s[0..len) with every run of blanks and control characters (CR, LF, NUL, C1 too)
  * made one space and the ends trimmed, cut at a character after max octets with "..." added.
@@ -430,7 +390,8 @@ static bool flush_para(struct ctx *c, struct buf *p, const char *indent, bool bl
 
 static bool para_date(struct ctx *c, const char *before, int64_t t, const char *after)
 {
-	return buf_append_str(&c->para, before) && put_date(&c->para, t, c->r->tz_offset_minutes) &&
+	return buf_append_str(&c->para, before) &&
+	       rfc5322_put_date(&c->para, t, c->r->tz_offset_minutes) &&
 	       buf_append_str(&c->para, after);
 }
 
@@ -602,7 +563,7 @@ static bool put_final_recipient(struct buf *p, const char *addr)
 
 static bool put_date_field(struct ctx *c, struct buf *p, const char *name, int64_t t)
 {
-	return buf_printf(p, "%s: ", name) && put_date(p, t, c->r->tz_offset_minutes) &&
+	return buf_printf(p, "%s: ", name) && rfc5322_put_date(p, t, c->r->tz_offset_minutes) &&
 	       buf_append(p, "\r\n", 2);
 }
 
@@ -744,7 +705,8 @@ static bool assemble(const struct dsn_report *r, struct buf *out, const struct b
 	bool text8 = !is_7bit(text), headers8 = !is_7bit(headers);
 	bool failed = count_action(r, DSN_FAILED) > 0;
 
-	if (!buf_append_str(out, "Date: ") || !put_date(out, r->now, r->tz_offset_minutes) ||
+	if (!buf_append_str(out, "Date: ") ||
+	    !rfc5322_put_date(out, r->now, r->tz_offset_minutes) ||
 	    !buf_printf(out,
 			"\r\nFrom: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
 			"To: <%s>\r\n"

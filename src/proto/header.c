@@ -104,6 +104,8 @@ struct parser {
 	size_t flat_len;
 	bool overflow;
 	size_t elem_start; /* where the current element began, for `bad` */
+	void (*each)(const struct address *a, void *ctx); /* every mailbox, or NULL */
+	void *each_ctx;
 };
 
 static enum mailbox_error fail(struct parser *p, enum mailbox_error e)
@@ -189,6 +191,8 @@ static enum mailbox_error take_address(struct parser *p)
 		p->out->address_error = e != ADDRESS_OK ? e : ADDRESS_E_SYNTAX;
 		return fail(p, MAILBOX_E_ADDRESS);
 	}
+	if (p->each != NULL)
+		p->each(&a, p->each_ctx);
 	if (p->out->count < MAILBOX_MAX)
 		p->out->addr[p->out->count] = a;
 	p->out->count++;
@@ -234,7 +238,16 @@ static int words(struct parser *p, bool in_angle)
 enum mailbox_error mailbox_list_parse(const uint8_t *v, size_t len, bool smtputf8,
 				      struct mailbox_list *out)
 {
-	struct parser p = { .v = v, .len = len, .smtputf8 = smtputf8, .out = out };
+	return mailbox_list_walk(v, len, smtputf8, NULL, NULL, out);
+}
+
+enum mailbox_error mailbox_list_walk(const uint8_t *v, size_t len, bool smtputf8,
+				     void (*each)(const struct address *a, void *ctx), void *ctx,
+				     struct mailbox_list *out)
+{
+	struct parser p = {
+		.v = v, .len = len, .smtputf8 = smtputf8, .out = out, .each = each, .each_ctx = ctx
+	};
 	bool in_group = false;
 	int d;
 

@@ -58,6 +58,13 @@ struct mailbox_list {
 enum mailbox_error mailbox_list_parse(const uint8_t *v, size_t len, bool smtputf8,
 				      struct mailbox_list *out);
 
+/* The same, and each(a, ctx) for every mailbox in order, however many there are (address
+ * lists of To, Cc and Bcc are longer than MAILBOX_MAX). Mailboxes before an error have been
+ * passed on already; the caller decides what a failed list means. */
+enum mailbox_error mailbox_list_walk(const uint8_t *v, size_t len, bool smtputf8,
+				     void (*each)(const struct address *a, void *ctx), void *ctx,
+				     struct mailbox_list *out);
+
 /* A short reason for a mailbox_error, e.g. "unterminated quoted string". */
 const char *mailbox_error_text(const struct mailbox_list *l);
 

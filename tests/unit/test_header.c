@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,31 @@ static void broken_input_is_named(void **state)
 	free(deep);
 }
 
+static void count_each(const struct address *a, void *ctx)
+{
+	size_t *n = ctx;
+
+	assert_non_null(strstr(a->text, "@example.net"));
+	(*n)++;
+}
+
+static void a_walk_sees_every_mailbox_of_a_long_list(void **state)
+{
+	char v[4096];
+	size_t len = 0, seen = 0;
+	struct mailbox_list l;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		len += (size_t)snprintf(v + len, sizeof(v) - len, "%sUser %d <u%d@example.net>",
+					i ? ",\r\n " : "", i, i);
+	assert_int_equal(mailbox_list_walk((const uint8_t *)v, len, false, count_each, &seen, &l),
+			 MAILBOX_OK);
+	assert_int_equal(seen, 40);
+	assert_int_equal(l.count, 40); /* counted; the first MAILBOX_MAX kept */
+	assert_string_equal(l.addr[MAILBOX_MAX - 1].text, "u15@example.net");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +193,7 @@ int main(void)
 		cmocka_unit_test(groups_count_mailboxes_inside),
 		cmocka_unit_test(utf8_needs_smtputf8),
 		cmocka_unit_test(broken_input_is_named),
+		cmocka_unit_test(a_walk_sees_every_mailbox_of_a_long_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
