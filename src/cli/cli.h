@@ -48,6 +48,8 @@ int cmd_route(int argc, char **argv);
 void route_usage(FILE *out);
 int cmd_dkim(int argc, char **argv);
 void dkim_usage(FILE *out);
+int cmd_doctor(int argc, char **argv);
+void doctor_usage(FILE *out);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */

@@ -26,6 +26,8 @@ static const struct cli_command commands[] = {
 	  "how tern would reach a domain: its MX hosts and addresses" },
 	{ "dkim", cmd_dkim, dkim_usage,
 	  "DKIM signing keys and their DNS records (keygen, list, show, rotate)" },
+	{ "doctor", cmd_doctor, doctor_usage,
+	  "find what is wrong with a mail setup (this installation, dns, smtp) and how to fix it" },
 };
 
 static void usage(FILE *out)
