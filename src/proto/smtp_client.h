@@ -190,4 +190,17 @@ const char *smtp_client_banner(const struct smtp_client *c);
  * exported for tests and for tools that write spool data to a socket. */
 bool smtp_dot_stuff(const uint8_t *msg, size_t len, struct buf *out);
 
+/* The same in pieces, for a message that is streamed (libtern's write_data): the state
+ * between pieces, zeroed to start. Pieces may split lines and CRLFs anywhere; the stuffed
+ * result of a message is the same however it is split. */
+struct smtp_stuffer {
+	bool mid_line;	 /* the last octet written was not the end of a line */
+	bool cr_pending; /* the last octet seen was CR: a following LF belongs to it */
+};
+/* Writes the stuffed form of p[0..len) to dst (room for 2 * len octets); returns its length. */
+size_t smtp_stuff_piece(struct smtp_stuffer *st, const uint8_t *p, size_t len, uint8_t *dst);
+/* The end of data: CRLF when the last line was not ended, then ".\r\n" (room for 5 octets).
+ * Resets st for the next message. */
+size_t smtp_stuff_end(struct smtp_stuffer *st, uint8_t *dst);
+
 #endif

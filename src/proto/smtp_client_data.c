@@ -11,47 +11,79 @@
 
 #include "smtp_client_int.h"
 
-/* Writes the stuffed form of m[0..len) to dst, which has room for 2 * len + 5 octets (each
- * octet becomes at most two, plus a final CRLF and ".\r\n"); returns its length. A line that
- * starts with '.' gets another; CRLF, a bare LF and a bare CR each end a line and become CRLF.
- * Lines are copied whole (memchr, memcpy): this runs over every octet of every message sent. */
-static size_t stuff(const uint8_t *m, size_t len, uint8_t *dst)
+/* The streaming stuffer: pieces may split lines, and a CRLF, anywhere. A line that starts
+ * with '.' gets another; CRLF, a bare LF and a bare CR each end a line and become CRLF. Lines
+ * are copied whole (memchr, memcpy): this runs over every octet of every message sent. The
+ * position of the next LF is remembered across the line ends a bare CR makes, so a line of
+ * many bare CRs costs no more than one scan. */
+size_t smtp_stuff_piece(struct smtp_stuffer *st, const uint8_t *m, size_t len, uint8_t *dst)
 {
-	size_t o = 0, i = 0;
+	size_t o = 0, i = 0, lf_at = 0;
+	bool lf_known = false;
 
+	if (len > 0 && st->cr_pending) {
+		st->cr_pending = false;
+		if (m[0] == '\n')
+			i = 1; /* the LF of a CRLF split between two pieces */
+	}
 	while (i < len) {
-		const uint8_t *nl = memchr(m + i, '\n', len - i);
-		size_t end = nl != NULL ? (size_t)(nl - m) : len; /* the LF, or the end */
-		size_t text_end = end, next;
+		size_t end;
 		const uint8_t *cr;
 
-		if (nl != NULL && end > i && m[end - 1] == '\r')
-			text_end = end - 1; /* CRLF */
-		next = nl != NULL ? end + 1 : len;
-		/* a bare CR inside the line ends it there */
-		if ((cr = memchr(m + i, '\r', text_end - i)) != NULL) {
-			text_end = (size_t)(cr - m);
-			next = text_end + 1;
+		if (!lf_known || lf_at < i) {
+			const uint8_t *lf = memchr(m + i, '\n', len - i);
+
+			lf_at = lf != NULL ? (size_t)(lf - m) : len;
+			lf_known = true;
 		}
-		if (m[i] == '.')
+		end = lf_at;
+		if ((cr = memchr(m + i, '\r', end - i)) != NULL)
+			end = (size_t)(cr - m);
+		if (!st->mid_line && m[i] == '.')
 			dst[o++] = '.';
-		memcpy(dst + o, m + i, text_end - i);
-		o += text_end - i;
+		memcpy(dst + o, m + i, end - i);
+		o += end - i;
+		if (end == len) { /* the piece ends inside a line */
+			st->mid_line = true;
+			break;
+		}
 		dst[o++] = '\r';
 		dst[o++] = '\n';
-		i = next;
+		st->mid_line = false;
+		i = end + 1;
+		if (m[end] == '\r') {
+			if (i < len && m[i] == '\n')
+				i++;
+			else if (i == len)
+				st->cr_pending = true;
+		}
+	}
+	return o;
+}
+
+size_t smtp_stuff_end(struct smtp_stuffer *st, uint8_t *dst)
+{
+	size_t o = 0;
+
+	if (st->mid_line) {
+		dst[o++] = '\r';
+		dst[o++] = '\n';
 	}
 	memcpy(dst + o, ".\r\n", 3);
+	st->mid_line = st->cr_pending = false;
 	return o + 3;
 }
 
 bool smtp_dot_stuff(const uint8_t *msg, size_t len, struct buf *out)
 {
+	struct smtp_stuffer st = { false, false };
+
 	if (len > (SIZE_MAX - 8) / 2)
 		return false;
 	if (!buf_reserve(out, 2 * len + 5))
 		return false;
-	out->len += stuff(msg, len, out->data + out->len);
+	out->len += smtp_stuff_piece(&st, msg, len, out->data + out->len);
+	out->len += smtp_stuff_end(&st, out->data + out->len);
 	out->data[out->len] = '\0';
 	return true;
 }
