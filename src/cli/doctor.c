@@ -175,6 +175,14 @@ void doc_stepf(struct doc_report *r, const char *name, const char *title, enum d
 	doc_step(r, name, title, v, text, sep != NULL ? sep : "");
 }
 
+bool doc_has(const struct doc_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->steps[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 bool doc_failed(const struct doc_report *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)

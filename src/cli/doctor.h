@@ -37,6 +37,9 @@ void doc_step(struct doc_report *r, const char *name, const char *title, enum do
 void doc_stepf(struct doc_report *r, const char *name, const char *title, enum doc_verdict v,
 	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* True when a step of that name was added. */
+bool doc_has(const struct doc_report *r, const char *name);
+
 /* True when a step of that name failed. */
 bool doc_failed(const struct doc_report *r, const char *name);
 
