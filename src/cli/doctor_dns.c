@@ -53,7 +53,7 @@ static void spf_lookup(void *ctx, enum spf_qtype type, const char *name, const s
 		       struct spf_answer *out)
 {
 	struct dnsdoc *d = ctx;
-	struct doc_strings s;
+	struct doc_strings s = { 0 };
 	struct dns_mx_result *res;
 
 	if (type == SPF_Q_TXT || type == SPF_Q_PTR) {
@@ -404,7 +404,7 @@ static size_t zones_of(const char *domain, const char *out[8])
  * record at a zone-relative name, or nothing at all. */
 static void dkim_missing(struct dnsdoc *d, const char *name)
 {
-	struct doc_strings cn, t;
+	struct doc_strings cn = { 0 }, t = { 0 };
 	const char *zones[8];
 	size_t nz = zones_of(d->domain, zones);
 	char alt[600];
@@ -474,7 +474,7 @@ static void dkim_missing(struct dnsdoc *d, const char *name)
 static void step_dkim(struct dnsdoc *d)
 {
 	struct pick p = { "", 0 };
-	struct doc_strings txt;
+	struct doc_strings txt = { 0 };
 	char name[600];
 	const char *rec;
 
@@ -497,7 +497,7 @@ static void step_dkim(struct dnsdoc *d)
 			  "cannot be looked up.",
 			  txt.error);
 	} else if ((rec = dkim_record_of(&txt)) != NULL) {
-		struct doc_strings cn;
+		struct doc_strings cn = { 0 };
 		doc_dns_names(&d->dns, name, DNS_CNAME, &cn);
 		dkim_check_record(d, name, cn.n > 0 ? cn.s[0] : "", rec);
 		doc_strings_free(&cn);
@@ -511,7 +511,7 @@ static void step_dkim(struct dnsdoc *d)
 
 static void step_dmarc(struct dnsdoc *d)
 {
-	struct doc_strings txt;
+	struct doc_strings txt = { 0 };
 	struct dmarc_record dr;
 	const char *found = NULL, *at = d->domain, *org = dmarc_org_domain(d->domain);
 	char name[300], err[300];
@@ -600,7 +600,7 @@ static bool same_ip(const struct sockaddr_storage *ss, const struct spf_ip *ip)
 
 static void step_ptr(struct dnsdoc *d)
 {
-	struct doc_strings names;
+	struct doc_strings names = { 0 };
 	struct dns_mx_result *res;
 	struct buf seen = BUF_INIT;
 	char a[INET6_ADDRSTRLEN];

@@ -249,7 +249,7 @@ static void step_spool(struct doc_report *r, const struct tern_config *c)
 
 static void step_resolver(struct doc_report *r, struct doc_dns *dns, bool opened, const char *err)
 {
-	struct doc_strings s;
+	struct doc_strings s = { 0 };
 	const char *who = dns->servers[0] != '\0' ? dns->servers : "the system's resolver";
 
 	if (!opened) {
