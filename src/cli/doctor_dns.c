@@ -407,7 +407,7 @@ static void dkim_missing(struct dnsdoc *d, const char *name)
 	struct doc_strings cn = { 0 }, t = { 0 };
 	const char *zones[8];
 	size_t nz = zones_of(d->domain, zones);
-	char alt[600];
+	char alt[1100];
 
 	doc_dns_names(&d->dns, name, DNS_CNAME, &cn);
 	if (cn.status == DNS_OK && cn.n > 0) {

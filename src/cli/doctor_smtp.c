@@ -896,7 +896,7 @@ int doctor_smtp(int argc, char **argv)
 	struct smtpdoc *d = calloc(1, sizeof(*d));
 	struct tern_config *cfg = calloc(1, sizeof(*cfg));
 	const char *dns_opt = NULL, *tls = "auto";
-	bool json = false, have_cfg = false;
+	bool json = false, have_cfg = false, dns_ok = false;
 	struct doc_dns dns;
 	char err[600];
 	int rc = CLI_PROBLEM, fd;
@@ -904,7 +904,10 @@ int doctor_smtp(int argc, char **argv)
 	if (d == NULL || cfg == NULL)
 		goto out;
 	d->timeout_ms = DEFAULT_TIMEOUT_S * 1000;
-	d->alternatives = DEFAULT_ALTERNATIVES;
+	/* The other mail ports tried when the port fails; tests, which cannot bind 25, name
+	 * their own with --ports or TERN_DOCTOR_PORTS. */
+	d->alternatives = getenv("TERN_DOCTOR_PORTS") != NULL ? getenv("TERN_DOCTOR_PORTS")
+							      : DEFAULT_ALTERNATIVES;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool val = i + 1 < argc;
@@ -972,16 +975,21 @@ int doctor_smtp(int argc, char **argv)
 	d->port = d->mode == M_IMPLICIT ? 465 : 587;
 	if (access(path, F_OK) == 0 && config_load(path, cfg, err, sizeof(err)) == 0)
 		have_cfg = true;
+	dns_ok = doc_dns_open(&dns, doc_dns_servers(dns_opt, cfg, have_cfg),
+			      have_cfg ? cfg->dns_timeout : 3, err, sizeof(err));
+	if (!dns_ok && dns_opt != NULL) {
+		rc = usage_error(err, "");
+		goto out;
+	}
 	d->rep = doc_report_new("smtp", d->arg, json);
 	if (!check_host_text(d)) {
 		skip_rest(d);
 		rc = doc_report_end(d->rep);
 		goto out;
 	}
-	if (!doc_dns_open(&dns, doc_dns_servers(dns_opt, cfg, have_cfg),
-			  have_cfg ? cfg->dns_timeout : 3, err, sizeof(err))) {
+	if (!dns_ok) {
 		doc_stepf(d->rep, "resolve", "Host name", DOC_FAILED,
-			  "%s" SEP "Give --dns as IP[:PORT].", err);
+			  "%s" SEP "Correct [delivery] dns_servers, or give --dns IP[:PORT].", err);
 		skip_rest(d);
 		rc = doc_report_end(d->rep);
 		goto out;
@@ -995,10 +1003,11 @@ int doctor_smtp(int argc, char **argv)
 		if (step_greeting(d, g))
 			dialogue(d);
 	}
-	doc_dns_close(&dns);
 	skip_rest(d);
 	rc = doc_report_end(d->rep);
 out:
+	if (dns_ok)
+		doc_dns_close(&dns);
 	free(cfg);
 	free(d);
 	return rc;
