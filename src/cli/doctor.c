@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -249,11 +250,47 @@ const char *doc_dns_servers(const char *opt, const struct tern_config *cfg, bool
 	return "";
 }
 
+/* --dns may name the server by host name: c-ares wants addresses, so one name (with an
+ * optional port) is looked up here with the system's resolver. */
+static void server_by_name(const char *in, char *out, size_t size)
+{
+	char host[256], port[16] = "";
+	const char *colon = strrchr(in, ':');
+	struct addrinfo hints, *ai = NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+	char a[INET6_ADDRSTRLEN];
+
+	snprintf(out, size, "%s", in);
+	if (strchr(in, ',') != NULL || in[0] == '[' || in[0] == '\0')
+		return;
+	if (colon != NULL && strchr(in, ':') == colon && colon[1] != '\0' &&
+	    strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - in), in);
+		snprintf(port, sizeof(port), "%s", colon + 1);
+	} else {
+		snprintf(host, sizeof(host), "%s", in);
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
+		return; /* c-ares then says the server list is wrong */
+	doc_addr_text((const struct sockaddr_storage *)(void *)ai->ai_addr, a, sizeof(a));
+	if (ai->ai_family == AF_INET6)
+		snprintf(out, size, "[%s]%s%s", a, port[0] ? ":" : "", port);
+	else
+		snprintf(out, size, "%s%s%s", a, port[0] ? ":" : "", port);
+	freeaddrinfo(ai);
+}
+
 bool doc_dns_open(struct doc_dns *d, const char *servers, unsigned timeout_s, char *err,
 		  size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
-	snprintf(d->servers, sizeof(d->servers), "%s", servers);
+	server_by_name(servers, d->servers, sizeof(d->servers));
+	servers = d->servers;
 	if (uv_loop_init(&d->loop) != 0) {
 		snprintf(err, errlen, "cannot start the event loop");
 		return false;

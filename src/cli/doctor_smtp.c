@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -516,12 +517,41 @@ static void fmt_time(time_t t, char *out, size_t size)
 	strftime(out, size, "%Y-%m-%d", &tm);
 }
 
-/* The TLS step from the session's certificate and parameters. */
+/* Whether the certificate holds host: its subjectAltName entries ("a, b"), or without them its
+ * subject's CN; a wildcard stands for one whole leftmost label (RFC 6125 6.4.3). */
+static bool name_matches(const char *names, const char *subject, const char *host)
+{
+	char list[600], *save = NULL;
+	const char *cn;
+
+	if (names[0] != '\0') {
+		snprintf(list, sizeof(list), "%s", names);
+	} else if ((cn = strstr(subject, "CN=")) != NULL) {
+		snprintf(list, sizeof(list), "%.*s", (int)strcspn(cn + 3, ","), cn + 3);
+	} else {
+		return false;
+	}
+	for (char *n = strtok_r(list, ", ", &save); n; n = strtok_r(NULL, ", ", &save)) {
+		const char *dot = strchr(host, '.');
+		if (strcasecmp(n, host) == 0)
+			return true;
+		if (n[0] == '*' && n[1] == '.' && dot != NULL && dot != host &&
+		    strcasecmp(n + 1, dot) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The TLS step from the session's certificate and parameters. A certificate with several
+ * faults is named by the one to fix first: its dates, its name, then who issued it. */
 static void step_tls(struct smtpdoc *d, const char *how)
 {
 	struct tern_tls_info ti;
 	struct tern_error e;
 	char until[32], who[1400];
+	const char *host = d->is_name ? d->host : d->addrtext;
+	time_t now = time(NULL);
+	bool expired, self_signed, wrong_name;
 	long days;
 
 	if (tern_tls_info(d->c, &ti, &e) != 0) {
@@ -530,62 +560,61 @@ static void step_tls(struct smtpdoc *d, const char *how)
 		return;
 	}
 	fmt_time(ti.not_after, until, sizeof(until));
-	days = (long)((ti.not_after - time(NULL)) / 86400);
+	days = (long)((ti.not_after - now) / 86400);
 	snprintf(who, sizeof(who),
 		 "%s, %s; certificate %s (names: %s) issued by %s, valid until %s", ti.version,
 		 ti.cipher, ti.subject, ti.names[0] ? ti.names : "none", ti.issuer, until);
-	if (!ti.verified) {
-		const char *todo;
-		switch (ti.verify_code) {
-		case X509_V_ERR_CERT_HAS_EXPIRED:
-		case X509_V_ERR_CERT_NOT_YET_VALID:
-			todo = "The server's certificate has expired: renew it and install the new "
-			       "one. Clients that check certificates (all of them by default) "
-			       "refuse "
-			       "to send until then.";
-			break;
-		case X509_V_ERR_HOSTNAME_MISMATCH:
-		case X509_V_ERR_IP_ADDRESS_MISMATCH:
-			todo = "Connect with a name the certificate holds (see its names), or get "
-			       "a "
-			       "certificate that includes the name your application uses.";
-			break;
-		case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-		case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-			todo = "The certificate is self-signed: clients refuse it unless told to "
-			       "trust it. Install a certificate from a public authority (Let's "
-			       "Encrypt), or give clients the certificate as a trusted CA "
-			       "(--ca-file here).";
-			break;
-		default:
-			todo = "The certificate does not chain to an authority this machine "
-			       "trusts: "
-			       "install the intermediate certificates on the server (the full "
-			       "chain), "
-			       "or give the authority with --ca-file.";
-			break;
-		}
+	expired = ti.verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
+		  ti.verify_code == X509_V_ERR_CERT_NOT_YET_VALID ||
+		  (ti.not_after != 0 && now > ti.not_after) ||
+		  (ti.not_before != 0 && now < ti.not_before);
+	wrong_name = ti.verify_code == X509_V_ERR_HOSTNAME_MISMATCH ||
+		     ti.verify_code == X509_V_ERR_IP_ADDRESS_MISMATCH ||
+		     !name_matches(ti.names, ti.subject, host);
+	self_signed = ti.verify_code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+		      ti.verify_code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+		      (!ti.verified && strcmp(ti.subject, ti.issuer) == 0);
+	if (expired) {
 		doc_stepf(d->rep, "tls", "TLS", DOC_FAILED,
-			  "%s: %s; the certificate is not trusted: %s" SEP "%s", how, who,
-			  ti.verify_error[0] ? ti.verify_error : "verification failed", todo);
-		return;
-	}
-	if (days < EXPIRY_WARN_DAYS) {
+			  "%s: %s; the certificate %s" SEP
+			  "Renew the server's certificate and install the new one: clients that "
+			  "check certificates (all of them by default) refuse to send until then.",
+			  how, who, now > ti.not_after ? "has expired" : "is not valid yet");
+	} else if (wrong_name) {
+		doc_stepf(d->rep, "tls", "TLS", DOC_FAILED,
+			  "%s: %s; the certificate is not valid for the name %s" SEP
+			  "Connect with a name the certificate holds (see its names), or get a "
+			  "certificate that includes %s, the name your application uses.",
+			  how, who, host, host);
+	} else if (self_signed) {
+		doc_stepf(d->rep, "tls", "TLS", DOC_FAILED,
+			  "%s: %s; the certificate is self-signed, so nobody vouches for it" SEP
+			  "Clients refuse a self-signed certificate unless told to trust it: install "
+			  "one from a public authority (Let's Encrypt), or give clients this "
+			  "certificate as a trusted authority (--ca-file here).",
+			  how, who);
+	} else if (!ti.verified) {
+		doc_stepf(d->rep, "tls", "TLS", DOC_FAILED,
+			  "%s: %s; the certificate is not trusted: %s" SEP
+			  "The certificate does not chain to an authority this machine trusts: "
+			  "install the intermediate certificates on the server (the full chain), or "
+			  "give the authority with --ca-file.",
+			  how, who, ti.verify_error[0] ? ti.verify_error : "verification failed");
+	} else if (days < EXPIRY_WARN_DAYS) {
 		doc_stepf(d->rep, "tls", "TLS", DOC_WARNING,
 			  "%s: %s; trusted, but it expires in %ld day%s" SEP
 			  "Renew the certificate now (automatic renewal usually runs 30 days "
 			  "ahead: check it works).",
 			  how, who, days, days == 1 ? "" : "s");
-		return;
-	}
-	if (strcmp(ti.version, "TLSv1") == 0 || strcmp(ti.version, "TLSv1.1") == 0) {
+	} else if (strcmp(ti.version, "TLSv1") == 0 || strcmp(ti.version, "TLSv1.1") == 0) {
 		doc_stepf(d->rep, "tls", "TLS", DOC_WARNING,
 			  "%s: %s; %s is obsolete (RFC 8996)" SEP
 			  "Enable TLS 1.2 and 1.3 on the server.",
 			  how, who, ti.version);
-		return;
+	} else {
+		doc_stepf(d->rep, "tls", "TLS", DOC_OK, "%s: %s; chain trusted, name matches",
+			  how, who);
 	}
-	doc_stepf(d->rep, "tls", "TLS", DOC_OK, "%s: %s; chain trusted, name matches", how, who);
 }
 
 /* The EHLO step: every extension offered, the SIZE limit, STARTTLS and AUTH. */

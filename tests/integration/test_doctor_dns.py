@@ -247,3 +247,16 @@ def test_usage(tern_bin):
                        capture_output=True, text=True)
     assert p.returncode == 2
     assert "not an IPv4 or IPv6 address" in p.stderr
+
+
+def test_dns_server_given_by_name(tern_bin, keys):
+    base, ours, _ = keys
+    dns = DnsServer(good_zones(ours)).start()
+    try:
+        p = subprocess.run([tern_bin, "doctor", "dns", "good.test", "-c", str(base / "none"),
+                            "--dns", f"localhost:{dns.port}", "--json"],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        dns.stop()
+    steps = {s["name"]: s for s in json.loads(p.stdout)["steps"]}
+    assert steps["mx"]["verdict"] == "ok", steps

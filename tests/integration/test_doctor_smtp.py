@@ -184,7 +184,7 @@ def test_expired_certificate(doctor, targets, ca):
     t = targets(starttls=ca.issue(HOST, expired=True))
     step = only_failed(*doctor(f"{HOST}:{t.port}"), "tls")
     assert "expired" in step["seen"]
-    assert "renew it" in step["todo"]
+    assert "Renew" in step["todo"]
 
 
 def test_self_signed_certificate(doctor, targets, ca):
@@ -199,6 +199,18 @@ def test_wrong_name_certificate(doctor, targets, ca):
     step = only_failed(*doctor(f"{HOST}:{t.port}"), "tls")
     assert "other.test" in step["seen"]
     assert "name" in step["todo"]
+
+
+def test_expired_self_signed_certificate_is_named_by_its_expiry(doctor, targets, ca):
+    t = targets(starttls=ca.self_signed(HOST, expired=True))
+    step = only_failed(*doctor(f"{HOST}:{t.port}"), "tls")
+    assert "has expired" in step["seen"]
+
+
+def test_wrong_name_is_named_even_when_the_authority_is_unknown(doctor, targets, ca):
+    t = targets(starttls=ca.issue("other.test", ips=()))
+    step = only_failed(*doctor(f"{HOST}:{t.port}", ca_file=False), "tls")
+    assert "not valid for the name mail.good.test" in step["seen"]
 
 
 def test_certificate_near_expiry_is_a_warning(doctor, targets, ca):
