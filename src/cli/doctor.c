@@ -393,6 +393,49 @@ void doc_dns_host(struct doc_dns *d, const char *name, struct dns_mx_result *out
 		uv_run(&d->loop, UV_RUN_ONCE);
 }
 
+void doc_host_addrs(struct doc_dns *d, const char *name, struct dns_mx_result *out)
+{
+	struct addrinfo hints, *ai = NULL;
+	struct dns_host *h = &out->hosts[0];
+	int rc;
+
+	if (d->servers[0] != '\0') {
+		doc_dns_host(d, name, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	out->nhosts = 1;
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	rc = getaddrinfo(name, NULL, &hints, &ai);
+	if (rc != 0) {
+		out->status = rc == EAI_AGAIN				 ? DNS_TEMPFAIL
+			      : rc == EAI_NODATA || rc == EAI_ADDRFAMILY ? DNS_NO_ADDRESS
+									 : DNS_NXDOMAIN;
+		h->status = out->status;
+		snprintf(out->error, sizeof(out->error), "%s: %s", name,
+			 out->status == DNS_NXDOMAIN	 ? "no such host (NXDOMAIN)"
+			 : out->status == DNS_NO_ADDRESS ? "no address (A/AAAA)"
+							 : gai_strerror(rc));
+		return;
+	}
+	for (int fam = 0; fam < 2; fam++) /* IPv4 first, as the delivery engine does */
+		for (struct addrinfo *a = ai; a != NULL && h->naddrs < DNS_ADDRS_MAX;
+		     a = a->ai_next)
+			if ((fam == 0) == (a->ai_family == AF_INET) &&
+			    a->ai_addrlen <= sizeof(h->addrs[0])) {
+				bool dup = false;
+				for (size_t k = 0; k < h->naddrs && !dup; k++)
+					dup = memcmp(&h->addrs[k], a->ai_addr, a->ai_addrlen) == 0;
+				if (!dup)
+					memcpy(&h->addrs[h->naddrs++], a->ai_addr, a->ai_addrlen);
+			}
+	freeaddrinfo(ai);
+	out->status = h->naddrs > 0 ? DNS_OK : DNS_NO_ADDRESS;
+	h->status = out->status;
+}
+
 /* ---- TCP ----------------------------------------------------------------------------------- */
 
 const char *doc_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)

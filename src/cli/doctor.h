@@ -73,6 +73,11 @@ void doc_dns_mx(struct doc_dns *d, const char *domain, struct dns_mx_result *out
 void doc_dns_host(struct doc_dns *d, const char *name, struct dns_mx_result *out);
 void doc_strings_free(struct doc_strings *s);
 
+/* The addresses of a server the doctor connects to: through the resolver when one was chosen
+ * (--dns, [delivery] dns_servers), else through the system's (getaddrinfo: /etc/hosts too, as
+ * the applications on this machine resolve it). IPv4 first. */
+void doc_host_addrs(struct doc_dns *d, const char *name, struct dns_mx_result *out);
+
 /* "HOST:PORT" -> "127.0.0.1:PORT" style for the resolver: the --dns value as given, a bare
  * host getting no port. */
 const char *doc_dns_servers(const char *opt, const struct tern_config *cfg, bool have_cfg);

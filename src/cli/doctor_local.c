@@ -425,7 +425,7 @@ static void step_outbound(struct doc_report *r, struct doc_dns *dns, bool dns_ok
 	}
 	if ((res = calloc(1, sizeof(*res))) == NULL)
 		return;
-	doc_dns_host(dns, host, res);
+	doc_host_addrs(dns, host, res);
 	if (res->status != DNS_OK) {
 		doc_stepf(r, "outbound_25", "Outbound port 25", DOC_FAILED,
 			  "%s" SEP "Give --probe a host name that exists, or an IP address.",

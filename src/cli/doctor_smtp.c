@@ -169,7 +169,7 @@ static bool step_resolve(struct smtpdoc *d, struct doc_dns *dns)
 		d->addr.ss_family = AF_INET;
 	} else {
 		d->is_name = true;
-		doc_dns_host(dns, d->host, res);
+		doc_host_addrs(dns, d->host, res);
 		if (res->status != DNS_OK) {
 			doc_stepf(
 				d->rep, "resolve", "Host name", DOC_FAILED,

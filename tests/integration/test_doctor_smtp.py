@@ -269,3 +269,16 @@ def test_usage(tern_bin):
     p = subprocess.run([tern_bin, "doctor", "smtp", "x.test", "--user", "u"],
                        capture_output=True, text=True)
     assert p.returncode == 2
+
+
+def test_system_resolver_when_none_is_chosen(tern_bin, targets, tmp_path):
+    """Without --dns or a configured resolver, names resolve as applications on this machine
+    resolve them (/etc/hosts included)."""
+    t = targets()
+    p = subprocess.run([tern_bin, "doctor", "smtp", f"localhost:{t.port}", "-c",
+                        str(tmp_path / "none.conf"), "--timeout", "2", "--json"],
+                       capture_output=True, text=True, timeout=60)
+    steps = {s["name"]: s for s in json.loads(p.stdout)["steps"]}
+    assert steps["resolve"]["verdict"] == "ok", steps
+    assert steps["greeting"]["verdict"] == "ok", steps
+    assert p.returncode == 0
