@@ -282,3 +282,11 @@ def test_system_resolver_when_none_is_chosen(tern_bin, targets, tmp_path):
     assert steps["resolve"]["verdict"] == "ok", steps
     assert steps["greeting"]["verdict"] == "ok", steps
     assert p.returncode == 0
+
+
+def test_plaintext_session_where_tls_is_required(doctor, targets, ca):
+    t = targets(starttls=ca.issue(HOST), require_tls=True)
+    step = only_failed(*doctor(f"{HOST}:{t.port}", "--tls", "none", "--from", "a@good.test"),
+                       "mail_from")
+    assert "530" in step["seen"]
+    assert "encrypted before MAIL" in step["seen"]
