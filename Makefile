@@ -23,7 +23,7 @@ FUZZ_CI_SECONDS ?= 10
 TERN_SHARED ?= $(abspath ../shared)
 export TERN_SHARED
 
-C_SOURCES := $(shell find src tests/unit tests/fuzz include -name '*.[ch]' 2>/dev/null | sort)
+C_SOURCES := $(shell find src tests/unit tests/fuzz tests/integration include -name '*.[ch]' 2>/dev/null | sort)
 FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all build deps run test unit integration fuzz-check lint format fuzz bench clean

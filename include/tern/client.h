@@ -210,12 +210,12 @@ const char *tern_greeting(const tern_client *c);
 
 /* The TLS session, after a handshake (implicit or STARTTLS). */
 struct tern_tls_info {
-	char version[16];	/* "TLSv1.3" */
-	char cipher[64];	/* "TLS_AES_256_GCM_SHA384" */
-	char subject[256];	/* the peer certificate's subject, "CN=mx.example.org" */
-	char issuer[256];	/* its issuer */
-	char names[512];	/* its subjectAltName entries, "mx.example.org, 192.0.2.1" */
-	time_t not_before;	/* its validity */
+	char version[16];  /* "TLSv1.3" */
+	char cipher[64];   /* "TLS_AES_256_GCM_SHA384" */
+	char subject[256]; /* the peer certificate's subject, "CN=mx.example.org" */
+	char issuer[256];  /* its issuer */
+	char names[512];   /* its subjectAltName entries, "mx.example.org, 192.0.2.1" */
+	time_t not_before; /* its validity */
 	time_t not_after;
 	bool verified;		/* the chain is trusted and holds the name (tls_name or host) */
 	long verify_code;	/* OpenSSL's X509_V_* result, 0 when verified */

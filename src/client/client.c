@@ -62,13 +62,13 @@ static void set_stage(struct tern_error *err, enum tern_stage stage)
 static enum tern_stage stage_of(enum smtp_call call)
 {
 	static const enum tern_stage stages[CALL__COUNT] = {
-		[CALL_NONE] = TERN_STAGE_NONE,	   [CALL_GREETING] = TERN_STAGE_GREETING,
-		[CALL_EHLO] = TERN_STAGE_EHLO,	   [CALL_HELO] = TERN_STAGE_EHLO,
+		[CALL_NONE] = TERN_STAGE_NONE,	       [CALL_GREETING] = TERN_STAGE_GREETING,
+		[CALL_EHLO] = TERN_STAGE_EHLO,	       [CALL_HELO] = TERN_STAGE_EHLO,
 		[CALL_STARTTLS] = TERN_STAGE_STARTTLS, [CALL_LOGIN] = TERN_STAGE_AUTH,
-		[CALL_MAIL] = TERN_STAGE_MAIL,	   [CALL_RCPT] = TERN_STAGE_RCPT,
-		[CALL_DATA] = TERN_STAGE_DATA,	   [CALL_WRITE_DATA] = TERN_STAGE_DATA,
-		[CALL_END_DATA] = TERN_STAGE_DOT,  [CALL_RSET] = TERN_STAGE_RSET,
-		[CALL_NOOP] = TERN_STAGE_NOOP,	   [CALL_QUIT] = TERN_STAGE_QUIT,
+		[CALL_MAIL] = TERN_STAGE_MAIL,	       [CALL_RCPT] = TERN_STAGE_RCPT,
+		[CALL_DATA] = TERN_STAGE_DATA,	       [CALL_WRITE_DATA] = TERN_STAGE_DATA,
+		[CALL_END_DATA] = TERN_STAGE_DOT,      [CALL_RSET] = TERN_STAGE_RSET,
+		[CALL_NOOP] = TERN_STAGE_NOOP,	       [CALL_QUIT] = TERN_STAGE_QUIT,
 	};
 
 	return (unsigned)call < CALL__COUNT ? stages[call] : TERN_STAGE_NONE;
@@ -111,16 +111,17 @@ static int reply_failure(tern_client *c, const char *cmd, struct tern_error *err
 {
 	struct explanation *ex = malloc(sizeof(*ex));
 	const struct tern_reply *r = &c->last;
-	const char *kind = r->transient ? "transient: the same command may work later"
+	const char *kind = r->transient	  ? "transient: the same command may work later"
 			   : r->permanent ? "permanent: it fails again unless something changes"
 					  : "not a success";
 
 	if (ex != NULL)
 		explain(r, ex);
-	tern_fail(err, TERN_E_REPLY, 0, "the server refused %s with %d%s%s %s (%s%s%s).%s%s",
-		  cmd, r->code, r->enhanced[0] ? " " : "", r->enhanced, r->text,
-		  ex != NULL && ex->title != NULL ? ex->title : "", ex != NULL && ex->title ? "; " : "",
-		  kind, ex != NULL && ex->action != NULL ? " What to do: " : "",
+	tern_fail(err, TERN_E_REPLY, 0, "the server refused %s with %d%s%s %s (%s%s%s).%s%s", cmd,
+		  r->code, r->enhanced[0] ? " " : "", r->enhanced, r->text,
+		  ex != NULL && ex->title != NULL ? ex->title : "",
+		  ex != NULL && ex->title ? "; " : "", kind,
+		  ex != NULL && ex->action != NULL ? " What to do: " : "",
 		  ex != NULL && ex->action != NULL ? ex->action : "");
 	if (err != NULL)
 		err->reply = *r;
@@ -165,9 +166,12 @@ static int refused(enum smtp_calls_refusal kind, const char *why, enum smtp_call
 		   struct tern_error *err)
 {
 	static const enum tern_code codes[] = {
-		[REFUSE_NONE] = TERN_E_INVALID,		[REFUSE_SEQUENCE] = TERN_E_SEQUENCE,
-		[REFUSE_NO_STARTTLS] = TERN_E_NO_STARTTLS, [REFUSE_UNSUPPORTED] = TERN_E_UNSUPPORTED,
-		[REFUSE_INVALID] = TERN_E_INVALID,	[REFUSE_CLOSED] = TERN_E_CLOSED,
+		[REFUSE_NONE] = TERN_E_INVALID,
+		[REFUSE_SEQUENCE] = TERN_E_SEQUENCE,
+		[REFUSE_NO_STARTTLS] = TERN_E_NO_STARTTLS,
+		[REFUSE_UNSUPPORTED] = TERN_E_UNSUPPORTED,
+		[REFUSE_INVALID] = TERN_E_INVALID,
+		[REFUSE_CLOSED] = TERN_E_CLOSED,
 	};
 
 	if (kind == REFUSE_NO_STARTTLS)
@@ -241,15 +245,16 @@ static int exchange(tern_client *c, const char *cmd, struct tern_error *err)
 		if (n < 0)
 			return lost(c, call, err);
 		if (n == 0) {
-			tern_fail(err, TERN_E_CLOSED, 0,
-				  "%s closed the connection while we waited for %s: the server "
-				  "ended the session (its log says why; servers drop clients they "
-				  "refuse, that were idle too long, or%s)",
-				  c->t->peer, during,
-				  call == CALL_GREETING
-					  ? " that do not start TLS at once on an implicit TLS port: "
-					    "try TERN_TLS_IMPLICIT"
-					  : " that broke a rule");
+			tern_fail(
+				err, TERN_E_CLOSED, 0,
+				"%s closed the connection while we waited for %s: the server "
+				"ended the session (its log says why; servers drop clients they "
+				"refuse, that were idle too long, or%s)",
+				c->t->peer, during,
+				call == CALL_GREETING
+					? " that do not start TLS at once on an implicit TLS port: "
+					  "try TERN_TLS_IMPLICIT"
+					: " that broke a rule");
 			return lost(c, call, err);
 		}
 		smtp_calls_feed(c->calls, in, (size_t)n);
@@ -274,8 +279,12 @@ static int exchange(tern_client *c, const char *cmd, struct tern_error *err)
 		return 0;
 	reply_failure(c, cmd, err);
 	set_stage(err, stage_of(call));
-	if (smtp_calls_state(c->calls) == CS_CLOSED) /* a 421, or a refused greeting */
+	if (smtp_calls_state(c->calls) == CS_CLOSED) { /* a 421, or a refused greeting */
+		/* RFC 5321 3.1: after a 554 greeting the client should send QUIT; a 421 closes */
+		if (call == CALL_GREETING && c->last.code != 421)
+			(void)c->t->ops->write(c->t, "QUIT\r\n", 6, "QUIT", NULL);
 		drop_transport(c);
+	}
 	return -1;
 }
 
@@ -287,8 +296,8 @@ static int call(tern_client *c, enum smtp_call k, const char *api, const struct 
 
 	clear(err);
 	if (c == NULL)
-		return tern_fail(err, TERN_E_INVALID, 0, "%s: the client is NULL (tern_open failed?)",
-				 api);
+		return tern_fail(err, TERN_E_INVALID, 0,
+				 "%s: the client is NULL (tern_open failed?)", api);
 	if (!smtp_calls_begin(c->calls, k, api, a, &kind, why, sizeof(why)))
 		return refused(kind, why, k, err);
 	if (c->t == NULL) { /* cannot happen: a dialogue without transport is closed */
@@ -343,8 +352,6 @@ tern_client *tern_open_transport(struct tern_transport *t, const struct tern_ope
 	buf_init(&c->out, 0);
 	if (exchange(c, "the greeting", err) == 0)
 		return c;
-	if (c->t != NULL && c->have_last) /* a refused greeting: RFC 5321 3.1 asks for QUIT */
-		(void)c->t->ops->write(c->t, "QUIT\r\n", 6, "QUIT", NULL);
 	tern_close(c);
 	return NULL;
 }
@@ -649,13 +656,13 @@ int tern_tls_info(const tern_client *c, struct tern_tls_info *out, struct tern_e
 const char *tern_stage_name(enum tern_stage stage)
 {
 	static const char *const names[] = {
-		[TERN_STAGE_NONE] = "none",	      [TERN_STAGE_RESOLVE] = "resolve",
-		[TERN_STAGE_CONNECT] = "connect",     [TERN_STAGE_TLS] = "TLS handshake",
-		[TERN_STAGE_GREETING] = "greeting",   [TERN_STAGE_EHLO] = "EHLO",
-		[TERN_STAGE_STARTTLS] = "STARTTLS",   [TERN_STAGE_AUTH] = "AUTH",
-		[TERN_STAGE_MAIL] = "MAIL FROM",      [TERN_STAGE_RCPT] = "RCPT TO",
-		[TERN_STAGE_DATA] = "DATA",	      [TERN_STAGE_DOT] = "end of data",
-		[TERN_STAGE_RSET] = "RSET",	      [TERN_STAGE_NOOP] = "NOOP",
+		[TERN_STAGE_NONE] = "none",	    [TERN_STAGE_RESOLVE] = "resolve",
+		[TERN_STAGE_CONNECT] = "connect",   [TERN_STAGE_TLS] = "TLS handshake",
+		[TERN_STAGE_GREETING] = "greeting", [TERN_STAGE_EHLO] = "EHLO",
+		[TERN_STAGE_STARTTLS] = "STARTTLS", [TERN_STAGE_AUTH] = "AUTH",
+		[TERN_STAGE_MAIL] = "MAIL FROM",    [TERN_STAGE_RCPT] = "RCPT TO",
+		[TERN_STAGE_DATA] = "DATA",	    [TERN_STAGE_DOT] = "end of data",
+		[TERN_STAGE_RSET] = "RSET",	    [TERN_STAGE_NOOP] = "NOOP",
 		[TERN_STAGE_QUIT] = "QUIT",
 	};
 

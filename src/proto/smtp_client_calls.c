@@ -16,28 +16,28 @@
 #include "../lib/base64.h"
 #include "smtp_client_int.h"
 
-#define ST(s) (1u << (s))
+#define ST(s)	  (1u << (s))
 #define WORDS_MAX 96
 
 struct smtp_calls {
 	struct smtp_calls_config cfg;
 	enum smtp_calls_state state;
-	enum smtp_call call;		/* in progress, or the last one */
+	enum smtp_call call; /* in progress, or the last one */
 	enum smtp_calls_status status;
-	bool ok;			/* at CALLS_DONE */
+	bool ok; /* at CALLS_DONE */
 	bool have_reply;
-	bool secret;			/* `out` has held credentials: wipe it */
+	bool secret; /* `out` has held credentials: wipe it */
 	bool tls_active, esmtp, authenticated;
-	size_t rcpts;			/* accepted in the open transaction */
-	int login_step;			/* AUTH LOGIN: 334s answered */
-	const char *user, *pass;	/* during CALL_LOGIN only */
+	size_t rcpts;		 /* accepted in the open transaction */
+	int login_step;		 /* AUTH LOGIN: 334s answered */
+	const char *user, *pass; /* during CALL_LOGIN only */
 	struct smtp_stuffer stuffer;
-	struct buf in;			/* server bytes of the reply awaited */
-	struct buf out;			/* what the adapter has to write */
+	struct buf in;	/* server bytes of the reply awaited */
+	struct buf out; /* what the adapter has to write */
 	struct smtp_client_caps caps;
-	struct smtp_reply reply;	/* the last reply */
+	struct smtp_reply reply;	    /* the last reply */
 	char keywords[SMTP_REPLY_TEXT_MAX]; /* the EHLO reply's keyword lines */
-	char auth[256];			/* the AUTH mechanisms offered */
+	char auth[256];			    /* the AUTH mechanisms offered */
 	char greeting[512];
 	char words[WORDS_MAX];
 	char broken[256];
@@ -58,8 +58,9 @@ static const struct call_rule {
 	[CALL_HELO] = { "HELO", ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO),
 			"HELO is sent outside a transaction only: finish it with DATA or RSET "
 			"first" },
-	[CALL_STARTTLS] = { "STARTTLS", ST(CS_HELLO), "STARTTLS needs EHLO first, outside a "
-						      "transaction" },
+	[CALL_STARTTLS] = { "STARTTLS", ST(CS_HELLO),
+			    "STARTTLS needs EHLO first, outside a "
+			    "transaction" },
 	[CALL_LOGIN] = { "AUTH", ST(CS_HELLO), "login needs EHLO first and must come before MAIL" },
 	[CALL_MAIL] = { "MAIL FROM", ST(CS_HELLO),
 			"MAIL needs EHLO first, and no other transaction open" },
@@ -69,14 +70,17 @@ static const struct call_rule {
 			      "message data needs DATA answered 354 first (open_data)" },
 	[CALL_END_DATA] = { "end of data", ST(CS_DATA),
 			    "the end of data needs DATA answered 354 first (open_data)" },
-	[CALL_RSET] = { "RSET", ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
-				      ST(CS_RCPT),
+	[CALL_RSET] = { "RSET",
+			ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
+				ST(CS_RCPT),
 			"RSET needs a greeted connection" },
-	[CALL_NOOP] = { "NOOP", ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
-				      ST(CS_RCPT),
+	[CALL_NOOP] = { "NOOP",
+			ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
+				ST(CS_RCPT),
 			"NOOP needs a greeted connection" },
-	[CALL_QUIT] = { "QUIT", ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
-				      ST(CS_RCPT),
+	[CALL_QUIT] = { "QUIT",
+			ST(CS_GREETED) | ST(CS_TLS_FRESH) | ST(CS_HELLO) | ST(CS_MAIL) |
+				ST(CS_RCPT),
 			"QUIT needs a greeted connection" },
 };
 
@@ -149,8 +153,8 @@ static void enter(struct smtp_calls *c, enum smtp_calls_state s)
 
 /* --- refusals ------------------------------------------------------------------------- */
 
-/* Writes "<api> refused, nothing was sent: <need>; the connection is <state>. The order that
- * works: ..." and returns false for `return refuse(...)`. */
+/* Writes "<api> refused, nothing was sent: <need> (the dialogue is now: <state>). The order
+ * that works: ..." and returns false for `return refuse(...)`. */
 static bool refuse(struct smtp_calls *c, enum smtp_calls_refusal k, const char *api,
 		   const char *need, bool order, enum smtp_calls_refusal *kind, char *why,
 		   size_t size)
@@ -160,8 +164,9 @@ static bool refuse(struct smtp_calls *c, enum smtp_calls_refusal k, const char *
 	cat(why, size, api);
 	cat(why, size, " refused, nothing was sent: ");
 	cat(why, size, need);
-	cat(why, size, "; the connection is ");
+	cat(why, size, " (the dialogue is now: ");
 	cat(why, size, c->words);
+	cat(why, size, ")");
 	if (order) {
 		cat(why, size, ". The order that works: " SMTP_CALLS_ORDER);
 	}
@@ -180,11 +185,10 @@ static const char *needs(const struct smtp_calls *c, enum smtp_call call)
 		       "first";
 	if ((call == CALL_MAIL || call == CALL_LOGIN || call == CALL_STARTTLS) &&
 	    (c->state == CS_MAIL || c->state == CS_RCPT))
-		return call == CALL_MAIL ? "MAIL starts a transaction, and one is open already: "
-					   "finish it with DATA or RSET first"
-					 : call == CALL_LOGIN
-						   ? "login must come before MAIL: RSET first"
-						   : "STARTTLS must come before MAIL: RSET first";
+		return call == CALL_MAIL    ? "MAIL starts a transaction, and one is open already: "
+					      "finish it with DATA or RSET first"
+		       : call == CALL_LOGIN ? "login must come before MAIL: RSET first"
+					    : "STARTTLS must come before MAIL: RSET first";
 	return rules[call].needs;
 }
 
@@ -236,9 +240,10 @@ static bool check(struct smtp_calls *c, enum smtp_call call, const char *api,
 				      why, size);
 		if (!c->caps.starttls)
 			return refuse(c, REFUSE_NO_STARTTLS, api,
-				      !c->esmtp ? "STARTTLS needs EHLO (HELO offers no extensions)"
-						: "the server did not offer STARTTLS in its EHLO "
-						  "reply, so the connection cannot be encrypted here",
+				      !c->esmtp
+					      ? "STARTTLS needs EHLO (HELO offers no extensions)"
+					      : "the server did not offer STARTTLS in its EHLO "
+						"reply, so the connection cannot be encrypted here",
 				      false, kind, why, size);
 		return true;
 	case CALL_LOGIN:
@@ -276,10 +281,11 @@ static bool check(struct smtp_calls *c, enum smtp_call call, const char *api,
 		return true;
 	case CALL_MAIL:
 		if (tls_missing)
-			return refuse(c, REFUSE_SEQUENCE, api,
-				      "MAIL needs STARTTLS and a new EHLO first (the connection was "
-				      "opened with STARTTLS required)",
-				      true, kind, why, size);
+			return refuse(
+				c, REFUSE_SEQUENCE, api,
+				"MAIL needs STARTTLS and a new EHLO first (the connection was "
+				"opened with STARTTLS required)",
+				true, kind, why, size);
 		if (!valid_path(a->address, true))
 			return refuse(c, REFUSE_INVALID, api,
 				      "the sender address holds a space, an angle bracket or a "
@@ -292,8 +298,8 @@ static bool check(struct smtp_calls *c, enum smtp_call call, const char *api,
 				      false, kind, why, size);
 		if (a->smtputf8 && !c->caps.smtputf8)
 			return refuse(c, REFUSE_UNSUPPORTED, api,
-				      "SMTPUTF8 asked for, and the server does not offer it",
-				      false, kind, why, size);
+				      "SMTPUTF8 asked for, and the server does not offer it", false,
+				      kind, why, size);
 		return true;
 	case CALL_RCPT:
 		if (!valid_path(a->address, false))
@@ -308,8 +314,8 @@ static bool check(struct smtp_calls *c, enum smtp_call call, const char *api,
 			return refuse(c, REFUSE_INVALID, api, "the data pointer is NULL", false,
 				      kind, why, size);
 		if (a->len > (SIZE_MAX - 8) / 2)
-			return refuse(c, REFUSE_INVALID, api, "the piece is too large", false,
-				      kind, why, size);
+			return refuse(c, REFUSE_INVALID, api, "the piece is too large", false, kind,
+				      why, size);
 		return true;
 	default:
 		return true;
@@ -382,7 +388,8 @@ static void write_mail(struct smtp_calls *c, const struct smtp_calls_args *a)
 
 static void write_login(struct smtp_calls *c, const struct smtp_calls_args *a)
 {
-	bool plain = a->mech == SMTP_AUTH_PLAIN || (a->mech == SMTP_AUTH_AUTO && c->caps.auth_plain);
+	bool plain =
+		a->mech == SMTP_AUTH_PLAIN || (a->mech == SMTP_AUTH_AUTO && c->caps.auth_plain);
 
 	c->user = a->user;
 	c->pass = a->pass;

@@ -93,11 +93,11 @@ struct smtp_calls_args {
 
 /* What the adapter does next. */
 enum smtp_calls_status {
-	CALLS_IDLE = 0,	  /* no call in progress */
-	CALLS_WAIT,	  /* write the output, then feed what the server sends */
-	CALLS_START_TLS,  /* STARTTLS got 220: run the handshake, then smtp_calls_tls_done */
-	CALLS_DONE,	  /* the call is finished: smtp_calls_ok, smtp_calls_reply */
-	CALLS_BROKEN,	  /* the dialogue broke (malformed or unexpected reply): the session is
+	CALLS_IDLE = 0,	 /* no call in progress */
+	CALLS_WAIT,	 /* write the output, then feed what the server sends */
+	CALLS_START_TLS, /* STARTTLS got 220: run the handshake, then smtp_calls_tls_done */
+	CALLS_DONE,	 /* the call is finished: smtp_calls_ok, smtp_calls_reply */
+	CALLS_BROKEN,	 /* the dialogue broke (malformed or unexpected reply): the session is
 			   * over, smtp_calls_broken_why says why */
 };
 
@@ -151,7 +151,8 @@ const struct smtp_client_caps *smtp_calls_caps(const struct smtp_calls *c);
 bool smtp_calls_offers(const struct smtp_calls *c, const char *keyword);
 /* The AUTH mechanisms of the last EHLO as offered ("PLAIN LOGIN"), "" when none. */
 const char *smtp_calls_auth_offered(const struct smtp_calls *c);
-/* The greeting's text (its lines joined by '\n'), "" before it. */
+/* The greeting's text (its lines joined by spaces, control characters replaced), "" before
+ * it. */
 const char *smtp_calls_greeting(const struct smtp_calls *c);
 bool smtp_calls_tls_active(const struct smtp_calls *c);
 bool smtp_calls_authenticated(const struct smtp_calls *c);

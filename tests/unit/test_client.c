@@ -203,16 +203,16 @@ static void a_refused_recipient_comes_back_whole_and_explained(void **state)
 
 static void the_message_is_stuffed_and_its_line_ends_made_crlf(void **state)
 {
-	static const char *const says[] = { GREETING, EHLO, "250 ok\r\n", "250 ok\r\n",
-					    "354 go\r\n", "250 2.0.0 queued\r\n", "221 bye\r\n",
-					    NULL };
+	static const char *const says[] = { GREETING,	   EHLO,	 "250 ok\r\n",
+					    "250 ok\r\n",  "354 go\r\n", "250 2.0.0 queued\r\n",
+					    "221 bye\r\n", NULL };
 	struct fx *f = open_with(says, TERN_TLS_NONE);
 
 	(void)state;
 	assert_int_equal(tern_ehlo(f->c, "client.test", &f->err), 0);
-	assert_int_equal(tern_mail(f->c, "a@example.org", &(struct tern_mail_params){ .size = 99 },
-				   &f->err),
-			 0);
+	assert_int_equal(
+		tern_mail(f->c, "a@example.org", &(struct tern_mail_params){ .size = 99 }, &f->err),
+		0);
 	assert_int_equal(tern_rcpt(f->c, "b@example.org", &f->err), 0);
 	wrote(f, "EHLO client.test\r\nMAIL FROM:<a@example.org> SIZE=99\r\nRCPT "
 		 "TO:<b@example.org>\r\n");
@@ -231,17 +231,18 @@ static void the_message_is_stuffed_and_its_line_ends_made_crlf(void **state)
 
 static void send_message_is_all_or_nothing(void **state)
 {
-	static const char *const says[] = { GREETING, EHLO, "250 ok\r\n", "250 ok\r\n",
-					    "450 4.2.1 try later\r\n", "250 reset\r\n", NULL };
+	static const char *const says[] = {
+		GREETING,	 EHLO, "250 ok\r\n", "250 ok\r\n", "450 4.2.1 try later\r\n",
+		"250 reset\r\n", NULL
+	};
 	struct fx *f = open_with(says, TERN_TLS_NONE);
 	const char *rcpts[] = { "b@example.org", "c@example.org" };
 
 	(void)state;
 	assert_int_equal(tern_ehlo(f->c, "client.test", &f->err), 0);
 	wrote(f, "EHLO client.test\r\n");
-	assert_int_equal(tern_send_message(f->c, "a@example.org", rcpts, 2, "x\xc3\xa9\n", 4,
-					   &f->err),
-			 -1);
+	assert_int_equal(
+		tern_send_message(f->c, "a@example.org", rcpts, 2, "x\xc3\xa9\n", 4, &f->err), -1);
 	assert_int_equal(f->err.code, TERN_E_REPLY);
 	assert_true(f->err.reply.transient);
 	has(f->err.message, "RCPT TO:<c@example.org>");
@@ -288,11 +289,14 @@ static void starttls_required_and_not_offered(void **state)
 
 static void starttls_then_login(void **state)
 {
-	static const char *const says[] = {
-		GREETING, "250-mx.test\r\n250 STARTTLS\r\n", "220 2.0.0 go\r\n",
-		"250-mx.test\r\n250 AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n", "334 UGFzc3dvcmQ6\r\n",
-		"235 2.7.0 ok\r\n", NULL
-	};
+	static const char *const says[] = { GREETING,
+					    "250-mx.test\r\n250 STARTTLS\r\n",
+					    "220 2.0.0 go\r\n",
+					    "250-mx.test\r\n250 AUTH LOGIN\r\n",
+					    "334 VXNlcm5hbWU6\r\n",
+					    "334 UGFzc3dvcmQ6\r\n",
+					    "235 2.7.0 ok\r\n",
+					    NULL };
 	struct fx *f = open_with(says, TERN_TLS_STARTTLS);
 	struct tern_tls_info info;
 

@@ -158,7 +158,8 @@ static void mail_before_ehlo_is_refused(void **state)
 	struct smtp_calls_args a = { .address = "a@example.org" };
 
 	(void)state;
-	refused(f, CALL_MAIL, &a, REFUSE_SEQUENCE, "MAIL needs EHLO first", "connected, before EHLO");
+	refused(f, CALL_MAIL, &a, REFUSE_SEQUENCE, "MAIL needs EHLO first",
+		"connected, before EHLO");
 	finish(f);
 }
 
@@ -270,8 +271,7 @@ static void mail_and_login_wait_for_starttls_when_required(void **state)
 	assert_false(smtp_calls_offers(f->c, "AUTH")); /* what came in the clear is forgotten */
 	refused(f, CALL_MAIL, &m, REFUSE_SEQUENCE, "send EHLO again first",
 		"after STARTTLS, before the new EHLO");
-	refused(f, CALL_STARTTLS, NULL, REFUSE_SEQUENCE, "send EHLO again first",
-		"after STARTTLS");
+	refused(f, CALL_STARTTLS, NULL, REFUSE_SEQUENCE, "send EHLO again first", "after STARTTLS");
 
 	call_ok(f, CALL_EHLO, &e);
 	client(f, "EHLO client.test\r\n");
@@ -296,8 +296,8 @@ static void starttls_not_offered_is_its_own_refusal(void **state)
 static void bad_arguments_are_refused_before_sending(void **state)
 {
 	struct fx *f = after_mail();
-	static const char *const bad[] = { "a b@example.org", "a@example.org\r\nDATA", "<a@x>",
-					   "", "a\tb@x" };
+	static const char *const bad[] = { "a b@example.org", "a@example.org\r\nDATA", "<a@x>", "",
+					   "a\tb@x" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -363,7 +363,8 @@ static void a_whole_dialogue(void **state)
 	server(f, "250 2.1.5 Ok\r\n");
 	call_ok(f, CALL_RCPT, &(struct smtp_calls_args){ .address = "c@example.org" });
 	server(f, "250 2.1.5 Ok\r\n");
-	assert_string_equal(smtp_calls_state_words(f->c), "MAIL accepted and 2 recipients accepted");
+	assert_string_equal(smtp_calls_state_words(f->c),
+			    "MAIL accepted and 2 recipients accepted");
 	client(f, "RCPT TO:<b@example.org>\r\nRCPT TO:<c@example.org>\r\n");
 	call_ok(f, CALL_DATA, NULL);
 	client(f, "DATA\r\n");
@@ -387,8 +388,9 @@ static void auth_login_answers_each_question(void **state)
 
 	(void)state;
 	assert_string_equal(smtp_calls_auth_offered(f->c), "LOGIN");
-	assert_false(call(f, CALL_LOGIN, &(struct smtp_calls_args){ .user = "u", .pass = "p",
-								      .mech = SMTP_AUTH_PLAIN }));
+	assert_false(call(
+		f, CALL_LOGIN,
+		&(struct smtp_calls_args){ .user = "u", .pass = "p", .mech = SMTP_AUTH_PLAIN }));
 	assert_int_equal(f->kind, REFUSE_UNSUPPORTED);
 	call_ok(f, CALL_LOGIN, &l);
 	client(f, "AUTH LOGIN\r\n");
@@ -502,8 +504,9 @@ static void a_reply_in_single_bytes(void **state)
 static void stuffing_in_pieces_equals_stuffing_whole(void **state)
 {
 	static const char *const msgs[] = {
-		"", ".", "a", "a\r\n", ".a\r\n.b\n.\r.c", "x\r\r\n.y", "\r\n\r\n.", "..\n\n..",
-		"a\rb\nc\r\nd", "\n.\n", "line\r",
+		"",	     ".",	  "a",	      "a\r\n",	      ".a\r\n.b\n.\r.c",
+		"x\r\r\n.y", "\r\n\r\n.", "..\n\n..", "a\rb\nc\r\nd", "\n.\n",
+		"line\r",
 	};
 
 	(void)state;
