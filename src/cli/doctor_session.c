@@ -291,7 +291,8 @@ static bool step_mail(struct smtpdoc *d)
 					 "USER ADDRESS on a tern server), or send from one that is"
 				       : "this address is not an approved sender";
 		else if (e.reply.code == 530 && strstr(e.reply.text, "TLS") != NULL)
-			hint = "the server wants the connection encrypted before MAIL: use STARTTLS "
+			hint = "the server wants the connection encrypted before MAIL: use "
+			       "STARTTLS "
 			       "(--tls starttls) or implicit TLS, not a plaintext session";
 		else if (e.reply.code == 530)
 			hint = "the server wants a login before MAIL: give --user and "
