@@ -190,13 +190,34 @@ static void step_spool(struct doc_report *r, const struct tern_config *c)
 	uint64_t avail;
 	int fd;
 
-	if (stat(c->spool_path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		bool missing = stat(c->spool_path, &sb) != 0;
+	if (stat(c->spool_path, &sb) != 0 && errno == ENOENT) {
+		/* Before the first start: tern serve makes it when the parent lets it. */
+		char parent[CONFIG_PATH_MAX];
+		char *slash;
+		snprintf(parent, sizeof(parent), "%s", c->spool_path);
+		slash = strrchr(parent, '/');
+		if (slash != NULL)
+			*(slash == parent ? slash + 1 : slash) = '\0';
+		if (slash != NULL && access(parent, W_OK | X_OK) == 0) {
+			doc_stepf(
+				r, "spool", "Spool", DOC_WARNING,
+				"%s does not exist yet; tern serve makes it on its first start" SEP
+				"Start tern (or run tern doctor again once it ran).",
+				c->spool_path);
+			return;
+		}
 		doc_stepf(r, "spool", "Spool", DOC_FAILED,
-			  "%s %s" SEP
-			  "Create it (tern serve makes it on its first start when its parent is "
-			  "writable), or set [spool] path.",
-			  c->spool_path, missing ? "does not exist" : "is not a directory");
+			  "%s does not exist, and its parent directory %s cannot take it" SEP
+			  "Create the directory for the user tern runs as, or set [spool] path.",
+			  c->spool_path, slash != NULL ? parent : "?");
+		return;
+	}
+	if (stat(c->spool_path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		doc_stepf(
+			r, "spool", "Spool", DOC_FAILED,
+			"%s is not a directory (or cannot be read: %s)" SEP
+			"Point [spool] path at a directory that belongs to the user tern runs as.",
+			c->spool_path, strerror(errno));
 		return;
 	}
 	snprintf(probe, sizeof(probe), "%s/.doctor-XXXXXX", c->spool_path);

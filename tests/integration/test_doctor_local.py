@@ -146,8 +146,15 @@ def test_spool_not_writable(tern_bin, setup):
 
 
 def test_spool_missing(tern_bin, setup):
-    step = only_failed(*run(tern_bin, setup(spool=setup.tmp / "gone")), "spool")
+    step = only_failed(*run(tern_bin, setup(spool=setup.tmp / "gone" / "spool")), "spool")
     assert "does not exist" in step["seen"]
+
+
+def test_spool_not_made_yet_is_a_warning(tern_bin, setup):
+    p, steps = run(tern_bin, setup(spool=setup.tmp / "later"))
+    assert p.returncode == 0
+    assert steps["spool"]["verdict"] == "warning"
+    assert "tern serve makes it" in steps["spool"]["seen"]
 
 
 def test_spool_below_the_reserve(tern_bin, setup):
