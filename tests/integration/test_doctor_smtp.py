@@ -290,3 +290,28 @@ def test_plaintext_session_where_tls_is_required(doctor, targets, ca):
                        "mail_from")
     assert "530" in step["seen"]
     assert "encrypted before MAIL" in step["seen"]
+
+
+def test_connection_timed_out(doctor, targets):
+    """A listener whose accept queue is full drops further SYNs, as a filtering firewall does;
+    the submission port of the same host answers."""
+    good = targets()
+    listener = socket.socket()
+    fillers = []
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        for _ in range(3):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", port))
+            fillers.append(f)
+        p, steps = doctor(f"{HOST}:{port}", "--ports", str(good.port))
+    finally:
+        for f in fillers:
+            f.close()
+        listener.close()
+    step = only_failed(p, steps, "connect")
+    assert "connection timed out (110)" in step["seen"]
+    assert f"port {good.port}: answers with 220" in step["seen"]
