@@ -1,7 +1,7 @@
 /*
  * doctor.c - `tern doctor`: find what is wrong with a mail setup, step by step, and say how to
  * fix it. This file holds the command's entry (which form), the report every form writes (see
- * doctor.h) and the small network helpers they share; the checks are in doctor_dns.c (a
+ * doctor.h) and the small network functions they share; the checks are in doctor_dns.c (a
  * domain's records), doctor_local.c (this installation) and doctor_smtp.c (a server).
  *
  * The text report is for a person new to mail: each step on its own lines, its verdict first,

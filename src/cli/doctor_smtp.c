@@ -8,7 +8,7 @@
  * Two kinds of connection: a raw probe of our own first (connect, wait for the greeting, and
  * when none comes try a TLS handshake), because a server that never greets, or speaks TLS on
  * a port the client treats as plaintext, is exactly what a client library cannot report past
- * its timeout; then a libtern session for the dialogue, as an application would hold it, with
+ * its timeout; then a libtern connection for the dialogue, as an application would hold it, with
  * verify_continue so that a certificate problem is reported and the later steps still run.
  * Replies are explained by libtern from tern's knowledge base (tern_reply_explain).
  */
@@ -386,17 +386,16 @@ static bool step_greeting(struct smtpdoc *d, enum greet g)
 	case G_REFUSING:
 		reply_from_text(d->greeting, &r);
 		smtp_explain(&r, why, sizeof(why));
-		doc_stepf(
-			d->rep, "greeting", "Greeting", DOC_FAILED,
-			"the server greets with \"%s\" instead of 220: it refuses the session%s" SEP
-			"%s",
-			first,
-			r.code == 421 ? " for now (busy, too many connections, or shutting down)"
-			: r.code == 554
-				? " (this client's address is refused, often a blocklist or an "
-				  "access rule)"
-				: "",
-			why);
+		doc_stepf(d->rep, "greeting", "Greeting", DOC_FAILED,
+			  "the server greets with \"%s\" instead of 220: it refuses to talk to "
+			  "this client%s" SEP "%s",
+			  first,
+			  r.code == 421 ? " for now (busy, too many connections, or shutting down)"
+			  : r.code == 554
+				  ? " (this client's address is refused, often a blocklist or an "
+				    "access rule)"
+				  : "",
+			  why);
 		return false;
 	case G_OTHER:
 		doc_stepf(d->rep, "greeting", "Greeting", DOC_FAILED,

@@ -1,6 +1,6 @@
 /*
  * doctor_smtp.h - what the two halves of `tern doctor smtp` share: doctor_smtp.c (the command,
- * the host name, TCP, the raw greeting probe) and doctor_session.c (the libtern session:
+ * the host name, TCP, the raw greeting probe) and doctor_dialogue.c (the libtern connection:
  * EHLO, TLS, AUTH, MAIL, RCPT, the message). Not for use elsewhere.
  */
 #ifndef TERN_CLI_DOCTOR_SMTP_H
@@ -41,7 +41,7 @@ const char *smtp_step_title(const char *name);
 /* A reply explained from the knowledge base, with what to do (libtern's explanation). */
 void smtp_explain(const struct tern_reply *r, char *out, size_t size);
 
-/* The libtern session after a greeting was seen: every step from TLS (implicit) or EHLO on. */
+/* The libtern connection after a greeting was seen: every step from TLS (implicit) or EHLO on. */
 void smtp_dialogue(struct smtpdoc *d);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * spf_int.h - what the two files of the SPF module share (spf.c: records and check_host;
  * spf_ip.c: addresses): a string builder that never overflows (src/proto has no stdio) and
- * ASCII helpers. Not for use outside src/proto/spf*.c.
+ * ASCII character tests. Not for use outside src/proto/spf*.c.
  */
 #ifndef TERN_PROTO_SPF_INT_H
 #define TERN_PROTO_SPF_INT_H

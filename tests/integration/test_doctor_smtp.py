@@ -147,7 +147,7 @@ def test_listener_that_never_greets(doctor, targets):
 
 
 @pytest.mark.parametrize("greeting,words", [
-    ("421 4.3.2 Service not available, closing transmission channel", "refuses the session for now"),
+    ("421 4.3.2 Service not available, closing transmission channel", "refuses to talk to this client for now"),
     ("554 5.7.1 Your IP is listed at a blocklist", "this client's address is refused"),
 ])
 def test_greeting_refusing(doctor, targets, greeting, words):
@@ -284,7 +284,7 @@ def test_system_resolver_when_none_is_chosen(tern_bin, targets, tmp_path):
     assert p.returncode == 0
 
 
-def test_plaintext_session_where_tls_is_required(doctor, targets, ca):
+def test_plaintext_connection_where_tls_is_required(doctor, targets, ca):
     t = targets(starttls=ca.issue(HOST), require_tls=True)
     step = only_failed(*doctor(f"{HOST}:{t.port}", "--tls", "none", "--from", "a@good.test"),
                        "mail_from")

@@ -1,5 +1,5 @@
 /*
- * doctor_session.c - the second half of `tern doctor smtp` (see doctor_smtp.h): the dialogue
+ * doctor_dialogue.c - the second half of `tern doctor smtp` (see doctor_smtp.h): the dialogue
  * held through libtern as an application would hold it, each command a step: TLS (the
  * certificate checked, with verify_continue so that the dialogue goes on past a certificate
  * problem and every other fault can still be found), EHLO, AUTH, MAIL FROM, RCPT TO and, with
@@ -26,7 +26,7 @@ void smtp_explain(const struct tern_reply *r, char *out, size_t size)
 	tern_reply_explain(r, out, size);
 }
 
-/* ---- the libtern session ------------------------------------------------------------------- */
+/* ---- the libtern connection ---------------------------------------------------------------- */
 
 static const char *step_of_stage(enum tern_stage s)
 {
@@ -104,7 +104,7 @@ static bool name_matches(const char *names, const char *subject, const char *hos
 	return false;
 }
 
-/* The TLS step from the session's certificate and parameters. A certificate with several
+/* The TLS step from the connection's certificate and parameters. A certificate with several
  * faults is named by the one to fix first: its dates, its name, then who issued it. */
 static void step_tls(struct smtpdoc *d, const char *how)
 {
@@ -293,7 +293,7 @@ static bool step_mail(struct smtpdoc *d)
 		else if (e.reply.code == 530 && strstr(e.reply.text, "TLS") != NULL)
 			hint = "the server wants the connection encrypted before MAIL: use "
 			       "STARTTLS "
-			       "(--tls starttls) or implicit TLS, not a plaintext session";
+			       "(--tls starttls) or implicit TLS, not a plaintext connection";
 		else if (e.reply.code == 530)
 			hint = "the server wants a login before MAIL: give --user and "
 			       "--password-file (your application needs its SMTP credentials)";
