@@ -260,3 +260,18 @@ def test_dns_server_given_by_name(tern_bin, keys):
         dns.stop()
     steps = {s["name"]: s for s in json.loads(p.stdout)["steps"]}
     assert steps["mx"]["verdict"] == "ok", steps
+
+
+def test_ipv6_sending_address(doctor):
+    ip6 = "2001:db8::25"
+    nibbles = ".".join(reversed("20010db8000000000000000000000025")) + ".ip6.arpa"
+    doctor.dns.zones["good.test"]["TXT"] = ["v=spf1 ip6:2001:db8::/64 -all"]
+    doctor.dns.zones[nibbles] = {"PTR": ["mail6.good.test"]}
+    doctor.dns.zones["mail6.good.test"] = {"AAAA": [ip6]}
+    p, steps = doctor("--ip", ip6)
+    assert p.returncode == 0, json.dumps(steps, indent=1)
+    assert "ip6:2001:db8::/64" in steps["spf"]["seen"]
+    assert "mail6.good.test" in steps["ptr"]["seen"]
+    doctor.dns.zones["good.test"]["TXT"] = ["v=spf1 ip4:192.0.2.25 -all"]
+    step = only_failed(*doctor("--ip", ip6), "spf")
+    assert "Add ip6:2001:db8::25" in step["todo"]
