@@ -218,7 +218,7 @@ struct tern_tls_info {
 	time_t not_before; /* its validity */
 	time_t not_after;
 	bool verified;		/* the chain is trusted and holds the name (tls_name or host) */
-	long verify_code;	/* OpenSSL's X509_V_* result, 0 when verified */
+	long verify_code;	/* OpenSSL's X509_V_* result: 0 verified, -1 not checked */
 	char verify_error[160]; /* why not verified, in words; "" when verified */
 };
 /* Fills out and returns 0 when TLS is active; -1 (err: TERN_E_SEQUENCE) before a handshake. */

@@ -570,13 +570,15 @@ static int net_tls_info(const struct tern_transport *t, struct tern_tls_info *ou
 {
 	const struct net *n = (const struct net *)t;
 	X509 *cert;
+	bool had_cert;
 	long vr;
 
 	if (n->ssl == NULL || !SSL_is_init_finished(n->ssl))
 		return -1;
 	snprintf(out->version, sizeof(out->version), "%s", SSL_get_version(n->ssl));
 	snprintf(out->cipher, sizeof(out->cipher), "%s", SSL_get_cipher_name(n->ssl));
-	if ((cert = SSL_get1_peer_certificate(n->ssl)) != NULL) {
+	had_cert = (cert = SSL_get1_peer_certificate(n->ssl)) != NULL;
+	if (had_cert) {
 		name_text(X509_get_subject_name(cert), out->subject, sizeof(out->subject));
 		name_text(X509_get_issuer_name(cert), out->issuer, sizeof(out->issuer));
 		alt_names(cert, out->names, sizeof(out->names));
@@ -592,11 +594,11 @@ static int net_tls_info(const struct tern_transport *t, struct tern_tls_info *ou
 		return 0;
 	}
 	out->verify_code = vr;
-	out->verified = vr == X509_V_OK && cert != NULL;
+	out->verified = vr == X509_V_OK && had_cert;
 	if (!out->verified)
 		snprintf(out->verify_error, sizeof(out->verify_error), "%s",
-			 cert == NULL ? "the server sent no certificate"
-				      : X509_verify_cert_error_string(vr));
+			 !had_cert ? "the server sent no certificate"
+				   : X509_verify_cert_error_string(vr));
 	return 0;
 }
 

@@ -26,7 +26,8 @@ struct script {
 	size_t next;
 	struct buf wrote;
 	bool tls;
-	bool *closed; /* set when the library closes it */
+	bool *closed;	   /* set when the library closes it */
+	char **last_words; /* what it wrote since the last check, when it was closed */
 };
 
 static ssize_t s_read(struct tern_transport *t, void *p, size_t len, const char *during,
@@ -89,6 +90,7 @@ static void s_close(struct tern_transport *t)
 	struct script *s = (struct script *)t;
 
 	*s->closed = true;
+	*s->last_words = strdup(buf_cstr(&s->wrote));
 	buf_free(&s->wrote);
 	free(s);
 }
@@ -107,6 +109,7 @@ struct fx {
 	tern_client *c;
 	struct script *s;
 	bool closed;
+	char *last_words;
 	struct tern_error err;
 };
 
@@ -122,6 +125,7 @@ static struct fx *open_with(const char *const *says, enum tern_tls_mode mode)
 	snprintf(f->s->base.peer, sizeof(f->s->base.peer), "mx.test:25");
 	f->s->says = says;
 	f->s->closed = &f->closed;
+	f->s->last_words = &f->last_words;
 	buf_init(&f->s->wrote, 0);
 	f->c = tern_open_transport(&f->s->base, &o, &f->err);
 	return f;
@@ -130,6 +134,7 @@ static struct fx *open_with(const char *const *says, enum tern_tls_mode mode)
 static void finish(struct fx *f)
 {
 	tern_close(f->c);
+	free(f->last_words);
 	free(f);
 }
 
@@ -266,8 +271,7 @@ static void the_server_closing_is_told_and_remembered(void **state)
 	assert_true(f->closed);
 	assert_int_equal(tern_noop(f->c, &f->err), -1);
 	assert_int_equal(f->err.code, TERN_E_CLOSED);
-	tern_close(f->c);
-	free(f);
+	finish(f);
 }
 
 static void starttls_required_and_not_offered(void **state)
@@ -327,7 +331,26 @@ static void a_refused_greeting_fails_open(void **state)
 	assert_int_equal(f->err.stage, TERN_STAGE_GREETING);
 	assert_int_equal(f->err.reply.code, 554);
 	assert_true(f->closed);
-	free(f);
+	assert_string_equal(f->last_words, "QUIT\r\n"); /* RFC 5321 3.1 */
+	finish(f);
+}
+
+static void hello_falls_back_to_helo_for_an_old_server(void **state)
+{
+	static const char *const says[] = { GREETING, "502 5.5.2 Error: command not recognized\r\n",
+					    "250 mx.test\r\n", NULL };
+	struct fx *f = open_with(says, TERN_TLS_NONE);
+
+	(void)state;
+	assert_int_equal(tern_hello(f->c, "client.test", &f->err), 0);
+	wrote(f, "EHLO client.test\r\nHELO client.test\r\n");
+	assert_string_equal(tern_state(f->c), "after HELO");
+	assert_false(tern_offers(f->c, "SIZE"));
+	/* HELO offers no AUTH: login is refused, not sent */
+	assert_int_equal(tern_login(f->c, "u", "p", TERN_AUTH_AUTO, &f->err), -1);
+	assert_int_equal(f->err.code, TERN_E_SEQUENCE);
+	wrote(f, "");
+	finish(f);
 }
 
 static void bad_arguments(void **state)
@@ -359,6 +382,7 @@ int main(void)
 		cmocka_unit_test(starttls_required_and_not_offered),
 		cmocka_unit_test(starttls_then_login),
 		cmocka_unit_test(a_refused_greeting_fails_open),
+		cmocka_unit_test(hello_falls_back_to_helo_for_an_old_server),
 		cmocka_unit_test(bad_arguments),
 	};
 
