@@ -362,9 +362,40 @@ static bool hello(struct smtpdoc *d)
 	char before[300] = "";
 
 	if (tern_ehlo(d->c, NULL, &e) != 0) {
-		report_error(d, &e, "");
-		return false;
+		struct tern_error h;
+		/* A server that knows only HELO (RFC 821) still takes mail, without extensions:
+		 * a finding, not the end of the dialogue. */
+		if (e.code != TERN_E_REPLY || e.reply.code < 500 ||
+		    tern_helo(d->c, NULL, &h) != 0) {
+			report_error(d, &e, "");
+			return false;
+		}
+		doc_stepf(d->rep, "ehlo", "EHLO", DOC_WARNING,
+			  "the server refuses EHLO (\"%d %s\") and takes HELO: it offers no "
+			  "extensions, so no STARTTLS, no AUTH and no SIZE" SEP
+			  "An SMTP server without ESMTP cannot encrypt or authenticate: update or "
+			  "configure it, or use another server for submission.",
+			  e.reply.code, e.reply.text);
 	}
+	if (doc_has(d->rep, "ehlo") && d->mode != M_IMPLICIT) {
+		if (d->mode_given || d->user != NULL) {
+			doc_stepf(d->rep, "tls", "TLS", DOC_FAILED,
+				  "no STARTTLS without EHLO%s" SEP
+				  "Use a server (or port) that speaks ESMTP with STARTTLS.",
+				  d->user != NULL
+					  ? ": the password would travel unencrypted, so it "
+					    "is not sent"
+					  : "");
+			return false;
+		}
+		doc_step(d->rep, "tls", "TLS", DOC_WARNING,
+			 "no STARTTLS without EHLO: mail travels "
+			 "unencrypted",
+			 "");
+		return true;
+	}
+	if (doc_has(d->rep, "ehlo"))
+		return true;
 	if (d->mode == M_NONE) {
 		step_ehlo(d, "");
 		doc_stepf(d->rep, "tls", "TLS", DOC_SKIPPED, "not asked for (--tls none)%s",

@@ -315,3 +315,15 @@ def test_connection_timed_out(doctor, targets):
     step = only_failed(p, steps, "connect")
     assert "connection timed out (110)" in step["seen"]
     assert f"port {good.port}: answers with 220" in step["seen"]
+
+
+def test_server_without_ehlo(doctor, targets):
+    t = targets(ehlo_reply="502 5.5.2 Error: command not recognized")
+    p, steps = doctor(f"{HOST}:{t.port}", "--from", "a@good.test", "--to", "b@example.org")
+    assert p.returncode == 0, json.dumps(steps, indent=1)
+    assert steps["ehlo"]["verdict"] == "warning"
+    assert "takes HELO" in steps["ehlo"]["seen"]
+    assert steps["tls"]["verdict"] == "warning"
+    assert steps["rcpt_to"]["verdict"] == "ok"
+    step = only_failed(*doctor(f"{HOST}:{t.port}", "--tls", "starttls"), "tls")
+    assert "no STARTTLS without EHLO" in step["seen"]
