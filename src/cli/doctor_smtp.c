@@ -185,6 +185,8 @@ static bool step_resolve(struct smtpdoc *d, struct doc_dns *dns)
 			goto done;
 		}
 		d->addr = res->hosts[0].addrs[0];
+		for (size_t k = 1; k < res->hosts[0].naddrs; k++)
+			d->more[d->nmore++] = res->hosts[0].addrs[k];
 	}
 	if (d->addr.ss_family == AF_INET6)
 		sin6->sin6_port = htons((uint16_t)d->port);
@@ -269,8 +271,24 @@ static int scan_ports(struct smtpdoc *d, char *out, size_t size)
 static int step_connect(struct smtpdoc *d)
 {
 	int err = 0, fd = doc_connect(&d->addr, d->timeout_ms, &err), best;
-	char others[1024], todo[600];
+	char others[1024], todo[600], a[INET6_ADDRSTRLEN];
 
+	/* The name's other addresses, as a client would try them (an IPv6 path that is broken
+	 * while IPv4 works is common); the first that answers is the one examined. */
+	for (size_t k = 0; fd < 0 && k < d->nmore; k++) {
+		int e2 = 0;
+		set_port(&d->more[k], d->port);
+		if ((fd = doc_connect(&d->more[k], d->timeout_ms, &e2)) >= 0) {
+			doc_addr_text(&d->more[k], a, sizeof(a));
+			doc_stepf(d->rep, "connect", "TCP connection", DOC_WARNING,
+				  "%s port %d: %s; %s answers" SEP
+				  "Clients that try %s first wait or fail: fix the route to it, or "
+				  "remove its DNS record.",
+				  d->addrtext, d->port, doc_connect_words(err), a, d->addrtext);
+			d->addr = d->more[k];
+			snprintf(d->addrtext, sizeof(d->addrtext), "%s", a);
+		}
+	}
 	if (fd >= 0)
 		return fd;
 	best = scan_ports(d, others, sizeof(others));
@@ -566,8 +584,9 @@ int doctor_smtp(int argc, char **argv)
 	}
 	if (step_resolve(d, &dns) && (fd = step_connect(d)) >= 0) {
 		enum greet g;
-		doc_stepf(d->rep, "connect", "TCP connection", DOC_OK, "connected to %s port %d",
-			  d->addrtext, d->port);
+		if (!doc_has(d->rep, "connect"))
+			doc_stepf(d->rep, "connect", "TCP connection", DOC_OK,
+				  "connected to %s port %d", d->addrtext, d->port);
 		g = probe_greeting(d, fd);
 		close(fd);
 		if (step_greeting(d, g))

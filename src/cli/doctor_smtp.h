@@ -29,7 +29,9 @@ struct smtpdoc {
 	bool send;
 	int timeout_ms;
 	bool is_name;
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr;		     /* the address connected to (or tried first) */
+	struct sockaddr_storage more[DNS_ADDRS_MAX]; /* the name's other addresses, in order */
+	size_t nmore;
 	char addrtext[INET6_ADDRSTRLEN];
 	char greeting[1024];
 	tern_client *c;

@@ -327,3 +327,14 @@ def test_server_without_ehlo(doctor, targets):
     assert steps["rcpt_to"]["verdict"] == "ok"
     step = only_failed(*doctor(f"{HOST}:{t.port}", "--tls", "starttls"), "tls")
     assert "no STARTTLS without EHLO" in step["seen"]
+
+
+def test_first_address_refusing_and_the_next_answering(doctor, targets, dns):
+    t = targets()
+    dns.zones["two.good.test"] = {"A": ["127.0.0.2", "127.0.0.1"]}
+    p, steps = doctor(f"two.good.test:{t.port}")
+    assert p.returncode == 0, json.dumps(steps, indent=1)
+    assert steps["connect"]["verdict"] == "warning"
+    assert "127.0.0.2" in steps["connect"]["seen"]
+    assert "127.0.0.1 answers" in steps["connect"]["seen"]
+    assert steps["greeting"]["verdict"] == "ok"
