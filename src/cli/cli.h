@@ -54,6 +54,8 @@ int cmd_sendmail(int argc, char **argv);
 void sendmail_usage(FILE *out);
 /* tern called by the name sendmail: the same command, its messages prefixed "sendmail:" */
 int sendmail_main(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+void doctor_usage(FILE *out);
 
 /* Prints `text` wrapped at `width` columns; every line after the first is indented by
  * `indent` spaces (the first line is assumed to start at column `indent`). */

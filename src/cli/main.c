@@ -33,6 +33,8 @@ static const struct cli_command commands[] = {
 	  "build a message (text, HTML, attachments) and submit it to a server" },
 	{ "sendmail", cmd_sendmail, sendmail_usage,
 	  "the sendmail command programs pipe mail to (-t -i -f ...), submitting to tern" },
+	{ "doctor", cmd_doctor, doctor_usage,
+	  "find what is wrong with a mail setup (this installation, dns, smtp) and how to fix it" },
 };
 
 static void usage(FILE *out)

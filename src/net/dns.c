@@ -1,5 +1,5 @@
 /*
- * dns.c - the resolver: MX, address and TXT lookups with c-ares on a libuv loop (see dns.h);
+ * dns.c - the resolver: MX, address, TXT, CNAME and PTR lookups with c-ares on a libuv loop (see dns.h);
  * what an answer holds, and the cache, are dns_answer.c's (see dns_int.h).
  *
  * c-ares says which sockets it wants watched through the sock-state callback: each gets a
@@ -9,7 +9,8 @@
  * on the `done` list, which a zero timer hands to the callers: a callback never runs inside
  * the call that started its lookup, nor inside c-ares. Failed queries are retried here (see
  * retry), and only definite answers (records, NXDOMAIN, NODATA) are cached. A TXT lookup is
- * the same machine with one query (PH_TXT) and its own callback; its answers are not cached.
+ * the same machine with one query (PH_TXT) and its own callback; its answers are not cached;
+ * so are CNAME and PTR lookups (dns_resolve_names), whose names come back as TXT strings do.
  */
 #include <arpa/inet.h>
 #include <ares.h>
@@ -403,7 +404,12 @@ static void addr_answer(struct dns_lookup *lk, int type, size_t host, const stru
 		lk->fam[host].ip[f][lk->fam[host].n[f]++] = a->ip[i];
 }
 
-static void txt_answer(struct dns_lookup *lk, const struct answer *a)
+static const char *type_name(int type)
+{
+	return type == T_CNAME ? "CNAME" : type == T_PTR ? "PTR" : "TXT";
+}
+
+static void txt_answer(struct dns_lookup *lk, int type, const struct answer *a)
 {
 	if (a->status == ARES_ENOTFOUND) {
 		fail(lk, DNS_NXDOMAIN, "%s: no such name (NXDOMAIN)", lk->domain);
@@ -413,12 +419,12 @@ static void txt_answer(struct dns_lookup *lk, const struct answer *a)
 		return;
 	if (a->status != ARES_SUCCESS) {
 		lk->shut_down |= a->status == ARES_EDESTRUCTION || a->status == ARES_ECANCELLED;
-		fail(lk, DNS_TEMPFAIL, "%s: TXT lookup failed: %s", lk->domain,
+		fail(lk, DNS_TEMPFAIL, "%s: %s lookup failed: %s", lk->domain, type_name(type),
 		     failure_words(a->status));
 		return;
 	}
 	if ((lk->txt = malloc(a->txt_len)) == NULL) {
-		fail(lk, DNS_TEMPFAIL, "%s: TXT lookup failed: %s", lk->domain,
+		fail(lk, DNS_TEMPFAIL, "%s: %s lookup failed: %s", lk->domain, type_name(type),
 		     failure_words(ARES_ENOMEM));
 		return;
 	}
@@ -530,8 +536,8 @@ static void query_done(struct dns_lookup *lk, int type, size_t host, const struc
 {
 	if (type == T_MX)
 		mx_answer(lk, a);
-	else if (type == T_TXT)
-		txt_answer(lk, a);
+	else if (type == T_TXT || type == T_CNAME || type == T_PTR)
+		txt_answer(lk, type, a);
 	else
 		addr_answer(lk, type, host, a);
 	release(lk);
@@ -570,7 +576,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	if (status == ARES_SUCCESS) {
 		a.status = q->type == T_MX    ? dns_parse_mx(abuf, alen, &a)
 			   : q->type == T_TXT ? dns_parse_txt(abuf, alen, &a)
-					      : dns_parse_addrs(q->type, abuf, alen, &a);
+			   : q->type == T_CNAME || q->type == T_PTR
+				   ? dns_parse_names(q->type, abuf, alen, &a)
+				   : dns_parse_addrs(q->type, abuf, alen, &a);
 		ttl = dns_answer_ttl(abuf, alen, a.status != ARES_SUCCESS);
 	} else if (is_negative(status)) {
 		ttl = dns_answer_ttl(abuf, alen, true);
@@ -714,6 +722,53 @@ void dns_resolve_txt(struct dns_resolver *r, const char *name, dns_txt_cb cb, vo
 	lk->phase = PH_TXT;
 	lk->pending = 1;
 	query_start(lk, T_TXT, 0, lk->domain);
+	release(lk);
+}
+
+/* The reverse-lookup name of an IP literal: in-addr.arpa or ip6.arpa (RFC 1035 3.5, RFC 3596
+ * 2.5); false when name is not an address. */
+static bool reverse_name(const char *name, char out[256])
+{
+	struct dns_host h;
+	static const char hx[] = "0123456789abcdef";
+
+	if (!ip_literal(name, &h))
+		return false;
+	if (h.addrs[0].ss_family == AF_INET) {
+		const uint8_t *b = (const uint8_t *)&((struct sockaddr_in *)&h.addrs[0])->sin_addr;
+		snprintf(out, 256, "%u.%u.%u.%u.in-addr.arpa", b[3], b[2], b[1], b[0]);
+	} else {
+		const uint8_t *b =
+			(const uint8_t *)&((struct sockaddr_in6 *)&h.addrs[0])->sin6_addr;
+		size_t n = 0;
+		for (int i = 15; i >= 0; i--) {
+			out[n++] = hx[b[i] & 15];
+			out[n++] = '.';
+			out[n++] = hx[b[i] >> 4];
+			out[n++] = '.';
+		}
+		memcpy(out + n, "ip6.arpa", 9);
+	}
+	return true;
+}
+
+void dns_resolve_names(struct dns_resolver *r, const char *name, enum dns_name_type type,
+		       dns_txt_cb cb, void *arg)
+{
+	struct dns_lookup *lk = lookup_new(r, name, NULL, arg);
+	char rev[256];
+
+	lk->txt_cb = cb;
+	if (type == DNS_PTR && reverse_name(name, rev))
+		name = rev;
+	if (!name_normalize(name, lk->domain)) {
+		fail(lk, DNS_NXDOMAIN, "%s: not a valid domain name", lk->domain);
+		finish(lk);
+		return;
+	}
+	lk->phase = PH_TXT;
+	lk->pending = 1;
+	query_start(lk, type == DNS_PTR ? T_PTR : T_CNAME, 0, lk->domain);
 	release(lk);
 }
 

@@ -1,7 +1,8 @@
 /*
  * dns.h - where mail for a domain goes: MX lookup with the addresses of every host, for the
- * delivery engine and `tern route`; and TXT records (DKIM keys, SPF, DMARC), for the DKIM key
- * rotation; with c-ares on the caller's libuv loop.
+ * delivery engine and `tern route`; TXT records (DKIM keys, SPF, DMARC), for the DKIM key
+ * rotation and tern doctor; CNAME and PTR names, for tern doctor; with c-ares on the caller's
+ * libuv loop.
  *
  * Promises:
  * - Every lookup ends in exactly one callback, always from the loop, never from inside the call
@@ -116,6 +117,15 @@ typedef void (*dns_txt_cb)(enum dns_status st, const char *const *records, size_
  * - NXDOMAIN, or a name that is not a valid domain name: DNS_NXDOMAIN;
  * - SERVFAIL, timeout, REFUSED, an unusable answer: DNS_TEMPFAIL. */
 void dns_resolve_txt(struct dns_resolver *r, const char *name, dns_txt_cb cb, void *arg);
+
+enum dns_name_type { DNS_CNAME, DNS_PTR };
+
+/* The target names of name's CNAME or PTR records (lowercase, without the trailing dot), for
+ * tern doctor. For DNS_PTR, name may be an IP literal: its in-addr.arpa or ip6.arpa name is
+ * asked. The callback and statuses as dns_resolve_txt's (the names in records); a PTR answer
+ * reached through a CNAME (RFC 2317) gives the PTR names. Never cached. */
+void dns_resolve_names(struct dns_resolver *r, const char *name, enum dns_name_type type,
+		       dns_txt_cb cb, void *arg);
 
 /* Words for a status, e.g. "temporary DNS failure". */
 const char *dns_status_name(enum dns_status s);

@@ -1,6 +1,6 @@
 /*
  * dns_answer.c - reading what the DNS servers said, and keeping it: the records of a raw MX, A,
- * AAAA or TXT answer, how long the answer may be cached (its TTLs, or its SOA's for a negative
+ * AAAA, TXT, CNAME or PTR answer, how long the answer may be cached (its TTLs, or its SOA's for a negative
  * one), and the cache itself (see dns_int.h; the resolver that uses them is dns.c). TXT answers
  * are read but never kept.
  *
@@ -238,6 +238,54 @@ int dns_parse_txt(const unsigned char *abuf, int alen, struct answer *a)
 	return a->n > 0 ? ARES_SUCCESS : ARES_ENODATA;
 }
 
+/* The target names of the records of `type` in an answer, as dns_parse_txt keeps strings. */
+int dns_parse_names(int type, const unsigned char *abuf, int alen, struct answer *a)
+{
+	long len = alen, off = 12;
+	unsigned qd, an;
+	size_t used = 0;
+
+	if (abuf == NULL || len < 12)
+		return ARES_EBADRESP;
+	qd = get16(abuf + 4);
+	an = get16(abuf + 6);
+	for (unsigned i = 0; i < qd; i++) {
+		off = skip_name(abuf, len, off);
+		if (off < 0 || off + 4 > len)
+			return ARES_EBADRESP;
+		off += 4;
+	}
+	/* each name at most 256 octets with its NUL */
+	if ((a->txt = malloc((size_t)(an > DNS_TXT_MAX ? DNS_TXT_MAX : an) * 256 + 1)) == NULL)
+		return ARES_ENOMEM;
+	for (unsigned i = 0; i < an && a->n < DNS_TXT_MAX; i++) {
+		unsigned rtype, rdlen;
+		char *name = NULL;
+		long enclen = 0;
+
+		off = skip_name(abuf, len, off);
+		if (off < 0 || off + 10 > len)
+			return ARES_EBADRESP;
+		rtype = get16(abuf + off);
+		rdlen = get16(abuf + off + 8);
+		off += 10;
+		if (off + (long)rdlen > len)
+			return ARES_EBADRESP;
+		if (rtype == (unsigned)type &&
+		    ares_expand_name(abuf + off, abuf, alen, &name, &enclen) == ARES_SUCCESS) {
+			char low[256];
+			name_copy(low, name);
+			ares_free_string(name);
+			memcpy(a->txt + used, low, strlen(low) + 1);
+			used += strlen(low) + 1;
+			a->n++;
+		}
+		off += rdlen;
+	}
+	a->txt_len = used;
+	return a->n > 0 ? ARES_SUCCESS : ARES_ENODATA;
+}
+
 /* --- cache ---------------------------------------------------------------------------------- */
 
 static void cache_key(char key[300], int type, const char *name)
@@ -274,7 +322,9 @@ void dns_cache_put(struct hmap *cache, uint64_t now, int type, const char *name,
 	char key[300];
 	void *old = NULL;
 
-	if (ttl == 0 || type == T_TXT) /* TXT: its caller waits for the record to change */
+	/* TXT: its caller waits for the record to change; CNAME and PTR: asked by tern doctor, which
+	 * wants what the DNS says now */
+	if (ttl == 0 || type == T_TXT || type == T_CNAME || type == T_PTR)
 		return;
 	if (hmap_count(cache) >= CACHE_MAX)
 		hmap_sweep(cache, expired, &now);

@@ -17,7 +17,7 @@
 
 struct hmap;
 
-enum { C_IN = 1, T_A = 1, T_SOA = 6, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
+enum { C_IN = 1, T_A = 1, T_CNAME = 5, T_SOA = 6, T_PTR = 12, T_MX = 15, T_TXT = 16, T_AAAA = 28 };
 
 #define MX_MAX 32 /* MX records kept from one answer, before shuffling */
 
@@ -59,9 +59,15 @@ int dns_parse_addrs(int type, const unsigned char *abuf, int alen, struct answer
  * ARES_ status, ARES_ENODATA for none. */
 int dns_parse_txt(const unsigned char *abuf, int alen, struct answer *a);
 
+/* The target names of the CNAME or PTR records (type) of an answer into a->txt as dns_parse_txt
+ * does (lowercase, no trailing dot), at most DNS_TXT_MAX; records of other types in the answer
+ * (a CNAME chain in front of PTR records) are passed over. An ARES_ status, ARES_ENODATA for
+ * none. */
+int dns_parse_names(int type, const unsigned char *abuf, int alen, struct answer *a);
+
 /* The cache: an hmap of "TYPE name" -> one malloc'd block each (free them with free).
  * now is uv_now() milliseconds. dns_cache_get: the unexpired answer, valid until the next
- * dns_cache_put, or NULL. dns_cache_put copies a (ttl 0 or a TXT answer: nothing); when the
+ * dns_cache_put, or NULL. dns_cache_put copies a (ttl 0 or a TXT, CNAME or PTR answer: nothing); when the
  * cache is full even after dropping expired entries, the answer is simply not kept. */
 const struct answer *dns_cache_get(struct hmap *cache, uint64_t now, int type, const char *name);
 void dns_cache_put(struct hmap *cache, uint64_t now, int type, const char *name,

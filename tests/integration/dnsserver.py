@@ -12,6 +12,7 @@ on one free port of 127.0.0.1, and records every query it receives.
         "silent.test": "DROP",                    # never answers
         "half.test": {"A": ["192.0.2.9"], "AAAA": "SERVFAIL"},  # an rcode for one type
         "nullmx.test": {"MX": [(0, ".")]},
+        "1.2.0.192.in-addr.arpa": {"PTR": ["mail.example.test"]},
     }
 
 Names not in the zones get NXDOMAIN, a name without the asked type NODATA; both with a SOA in
@@ -26,12 +27,12 @@ import socketserver
 import threading
 
 import pytest
-from dnslib import AAAA, CNAME, MX, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel, DNSRecord
+from dnslib import AAAA, CNAME, MX, PTR, QTYPE, RCODE, RR, SOA, TXT, A, DNSLabel, DNSRecord
 
 RCODES = {"SERVFAIL": RCODE.SERVFAIL, "REFUSED": RCODE.REFUSED, "NXDOMAIN": RCODE.NXDOMAIN,
           "FORMERR": RCODE.FORMERR, "NOTIMP": RCODE.NOTIMP}
 TYPES = {"A": (QTYPE.A, A), "AAAA": (QTYPE.AAAA, AAAA), "MX": (QTYPE.MX, None),
-         "TXT": (QTYPE.TXT, None), "CNAME": (QTYPE.CNAME, None)}
+         "TXT": (QTYPE.TXT, None), "CNAME": (QTYPE.CNAME, None), "PTR": (QTYPE.PTR, None)}
 
 
 def _norm(name):
@@ -164,6 +165,8 @@ class DnsServer:
             return [RR(name, QTYPE.TXT, ttl=ttl, rdata=TXT(t)) for t in value]
         if qtype == "CNAME":
             return [RR(name, QTYPE.CNAME, ttl=ttl, rdata=CNAME(value))]
+        if qtype == "PTR":
+            return [RR(name, QTYPE.PTR, ttl=ttl, rdata=PTR(host)) for host in value]
         return [RR(name, TYPES[qtype][0], ttl=ttl, rdata=TYPES[qtype][1](a)) for a in value]
 
     def answer(self, request, proto):
