@@ -260,42 +260,8 @@ static int fail(const struct args *a, const char *fmt, ...)
 	return CLI_PROBLEM;
 }
 
-/* All the keys of one domain (or every key), read at once. */
-struct keys {
-	struct store_dkim_key *v;
-	size_t n, cap;
-};
-
-static int collect(const struct store_dkim_key *k, void *ctx)
-{
-	struct keys *ks = ctx;
-
-	if (ks->n == ks->cap) {
-		size_t ncap = ks->cap ? ks->cap * 2 : 8;
-		struct store_dkim_key *v = realloc(ks->v, ncap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		ks->v = v;
-		ks->cap = ncap;
-	}
-	ks->v[ks->n++] = *k;
-	return 0;
-}
-
-static int read_keys(const struct args *a, const char *domain, struct keys *ks)
-{
-	int r;
-
-	memset(ks, 0, sizeof(*ks));
-	if ((r = store_dkim_list(a->st, domain, collect, ks)) != 0) {
-		free(ks->v);
-		memset(ks, 0, sizeof(*ks));
-	}
-	return r;
-}
-
 /* The key of ks with this algorithm in this state, or NULL. */
-static const struct store_dkim_key *key_in(const struct keys *ks, int alg,
+static const struct store_dkim_key *key_in(const struct store_dkim_keys *ks, int alg,
 					   enum store_dkim_state state)
 {
 	const struct store_dkim_key *found = NULL;
@@ -389,7 +355,7 @@ static bool print_new_key(const struct args *a, const struct store_dkim_key *k, 
 
 /* The state a new key starts in: active unless the domain has an active key of its
  * algorithm (then pending: a rotation). *old is that active key. */
-static enum store_dkim_state first_state(const struct keys *ks, enum store_dkim_alg alg,
+static enum store_dkim_state first_state(const struct store_dkim_keys *ks, enum store_dkim_alg alg,
 					 const struct store_dkim_key **old)
 {
 	*old = key_in(ks, (int)alg, STORE_DKIM_ACTIVE);
@@ -447,7 +413,7 @@ static int new_key(struct args *a, const char *from)
 	enum store_dkim_alg alg = a->alg >= 0 ? (enum store_dkim_alg)a->alg : STORE_DKIM_RSA;
 	int bits = alg == STORE_DKIM_RSA ? (a->bits ? a->bits : STORE_DKIM_RSA_MIN) : 0;
 	char err[600];
-	struct keys ks;
+	struct store_dkim_keys ks;
 	int r, rc;
 
 	/* An imported key's algorithm and size are those of its file. */
@@ -460,14 +426,14 @@ static int new_key(struct args *a, const char *from)
 			    a->domain, a->selector, a->domain);
 	if (r != -ENOENT)
 		return fail(a, "cannot read the store: %s", strerror(-r));
-	if ((r = read_keys(a, a->domain, &ks)) != 0)
+	if ((r = store_dkim_read(a->st, a->domain, &ks)) != 0)
 		return fail(a, "cannot read the store: %s", strerror(-r));
 	rc = make_key(a, a->selector, alg, bits, from, first_state(&ks, alg, &old), &k);
 	if (rc == 0)
 		rc = print_new_key(a, &k, from != NULL ? "Imported" : "Generated", old)
 			     ? CLI_OK
 			     : CLI_PROBLEM;
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 	return rc;
 }
 
@@ -483,11 +449,11 @@ static int do_import(struct args *a)
 
 static int do_list(struct args *a)
 {
-	struct keys ks;
+	struct store_dkim_keys ks;
 	char when[32];
 	int r;
 
-	if ((r = read_keys(a, a->domain[0] ? a->domain : NULL, &ks)) != 0)
+	if ((r = store_dkim_read(a->st, a->domain[0] ? a->domain : NULL, &ks)) != 0)
 		return fail(a, "cannot read the store: %s", strerror(-r));
 	if (ks.n == 0 && !a->json) {
 		if (a->domain[0])
@@ -522,7 +488,7 @@ static int do_list(struct args *a)
 	}
 	if (a->json)
 		printf("]\n");
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 	return CLI_OK;
 }
 
@@ -582,13 +548,13 @@ static void show_json(const struct store_dkim_key *k, const struct buf *rec,
 static int do_show(struct args *a)
 {
 	struct buf rec = BUF_INIT, value = BUF_INIT;
-	struct keys ks;
+	struct store_dkim_keys ks;
 	int r, rc = CLI_OK;
 
-	if ((r = read_keys(a, a->domain, &ks)) != 0)
+	if ((r = store_dkim_read(a->st, a->domain, &ks)) != 0)
 		return fail(a, "cannot read the store: %s", strerror(-r));
 	if (ks.n == 0) {
-		free(ks.v);
+		store_dkim_keys_free(&ks);
 		return fail(a,
 			    "no DKIM keys for %s ('tern dkim list' shows the domains with keys; "
 			    "'tern dkim keygen %s SELECTOR' makes one)",
@@ -620,12 +586,12 @@ static int do_show(struct args *a)
 		printf("\n");
 	buf_free(&rec);
 	buf_free(&value);
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 	return rc;
 }
 
 /* The first free selector of the day: tYYYYMMDD, then tYYYYMMDD-2 and so on. */
-static bool rotate_selector(const struct args *a, const struct keys *ks, time_t now,
+static bool rotate_selector(const struct args *a, const struct store_dkim_keys *ks, time_t now,
 			    const char *taken, char *out, size_t size)
 {
 	char day[16];
@@ -655,10 +621,10 @@ static int do_rotate(struct args *a)
 	struct store_dkim_key made[STORE_DKIM__ALGS];
 	char sel[STORE_DKIM__ALGS][STORE_DKIM_SELECTOR_MAX + 1];
 	time_t now = time(NULL);
-	struct keys ks;
+	struct store_dkim_keys ks;
 	int r, rc = CLI_PROBLEM, count = 0;
 
-	if ((r = read_keys(a, a->domain, &ks)) != 0)
+	if ((r = store_dkim_read(a->st, a->domain, &ks)) != 0)
 		return fail(a, "cannot read the store: %s", strerror(-r));
 	if (ks.n == 0) {
 		fail(a, "no DKIM keys for %s; make the first with 'tern dkim keygen %s SELECTOR'",
@@ -724,7 +690,7 @@ static int do_rotate(struct args *a)
 	}
 	rc = CLI_OK;
 done:
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 	return rc;
 }
 
@@ -732,7 +698,7 @@ static int do_remove(struct args *a)
 {
 	struct store_dkim_key k;
 	struct buf name = BUF_INIT;
-	struct keys ks;
+	struct store_dkim_keys ks;
 	int r;
 
 	if ((r = store_dkim_get(a->st, a->domain, a->selector, &k)) == -ENOENT)
@@ -755,13 +721,13 @@ static int do_remove(struct args *a)
 	       "way.\n",
 	       buf_cstr(&name));
 	buf_free(&name);
-	if (k.state == STORE_DKIM_ACTIVE && read_keys(a, a->domain, &ks) == 0) {
+	if (k.state == STORE_DKIM_ACTIVE && store_dkim_read(a->st, a->domain, &ks) == 0) {
 		if (key_in(&ks, (int)k.algorithm, STORE_DKIM_ACTIVE) == NULL)
 			printf("%s has no active %s key now: its mail is no longer signed with "
 			       "%s.\n",
 			       k.domain, store_dkim_alg_name(k.algorithm),
 			       store_dkim_alg_name(k.algorithm));
-		free(ks.v);
+		store_dkim_keys_free(&ks);
 	}
 	return CLI_OK;
 }

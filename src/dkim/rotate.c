@@ -74,12 +74,6 @@ struct round {
 	size_t nsteps, stepcap;
 };
 
-/* Keys read from the store. */
-struct key_list {
-	struct store_dkim_key *v;
-	size_t n, cap;
-};
-
 /* ---- the records ------------------------------------------------------------------------ */
 
 static bool is_wsp(char c)
@@ -258,35 +252,6 @@ static void event_add(struct round *rd, const struct store_dkim_key *k, const ch
 			 strerror(-rc));
 }
 
-static int collect(const struct store_dkim_key *k, void *ctx)
-{
-	struct key_list *ks = ctx;
-
-	if (ks->n == ks->cap) {
-		size_t ncap = ks->cap ? ks->cap * 2 : 8;
-		struct store_dkim_key *v = realloc(ks->v, ncap * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		ks->v = v;
-		ks->cap = ncap;
-	}
-	ks->v[ks->n++] = *k;
-	return 0;
-}
-
-/* The keys of one domain, or every key (domain NULL); 0 or -errno. */
-static int read_keys(struct store *st, const char *domain, struct key_list *ks)
-{
-	int rc;
-
-	memset(ks, 0, sizeof(*ks));
-	if ((rc = store_dkim_list(st, domain, collect, ks)) != 0) {
-		free(ks->v);
-		memset(ks, 0, sizeof(*ks));
-	}
-	return rc;
-}
-
 /* Makes old, replaced by `by`, retiring until `until`; true when done. The event is the
  * caller's. */
 static bool retire_one(struct round *rd, const struct store_dkim_key *old, const char *by,
@@ -343,7 +308,7 @@ static void retire_if_due(struct round *rd, const struct store_dkim_key *k, int6
 /* The active key of ks that signs for k's domain and algorithm, picked as the signer picks
  * (dkim_signer_load): the most recently activated, the newest by creation among equals, the
  * first listed among those. */
-static const struct store_dkim_key *signing_key(const struct key_list *ks,
+static const struct store_dkim_key *signing_key(const struct store_dkim_keys *ks,
 						const struct store_dkim_key *k)
 {
 	const struct store_dkim_key *best = NULL;
@@ -362,7 +327,7 @@ static const struct store_dkim_key *signing_key(const struct key_list *ks,
 
 /* An active key that does not sign (a switch cut short by a crash or a store error): it
  * retires now, as the switch would have done. */
-static void retire_if_replaced(struct round *rd, const struct key_list *ks,
+static void retire_if_replaced(struct round *rd, const struct store_dkim_keys *ks,
 			       const struct store_dkim_key *k, int64_t now)
 {
 	const struct store_dkim_key *by = signing_key(ks, k);
@@ -387,10 +352,10 @@ static void scan_work(uv_work_t *w)
 {
 	struct round *rd = w->data;
 	int64_t now = (int64_t)time(NULL);
-	struct key_list ks;
+	struct store_dkim_keys ks;
 	int rc;
 
-	if ((rc = read_keys(rd->r->st, NULL, &ks)) != 0) {
+	if ((rc = store_dkim_read(rd->r->st, NULL, &ks)) != 0) {
 		struct store_dkim_key none = { .domain = "-", .selector = "-" };
 		step_add(rd, LOG_ERROR, &none, "scan", "failed",
 			 "cannot read the DKIM keys from the store: %s; tried again at the next "
@@ -425,7 +390,7 @@ static void scan_work(uv_work_t *w)
 			p->value = buf_steal(&v);
 		buf_free(&v);
 	}
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 }
 
 /* Makes p active, then its domain's other active keys of the algorithm retiring. */
@@ -433,7 +398,7 @@ static void activate(struct round *rd, const struct pending *p)
 {
 	struct store *st = rd->r->st;
 	struct store_dkim_key cur;
-	struct key_list ks;
+	struct store_dkim_keys ks;
 	struct buf reply = BUF_INIT;
 	int64_t now = (int64_t)time(NULL), until = now + rd->grace_s;
 	char alg[32], when[32];
@@ -455,7 +420,7 @@ static void activate(struct round *rd, const struct pending *p)
 	step_add(rd, LOG_INFO, &cur, "activated", "ok", "signs the mail of %s from now on (%s)",
 		 cur.domain, alg);
 	buf_printf(&reply, "selector %s (%s) active: its record is published", cur.selector, alg);
-	if ((rc = read_keys(st, cur.domain, &ks)) != 0) {
+	if ((rc = store_dkim_read(st, cur.domain, &ks)) != 0) {
 		step_add(rd, LOG_ERROR, &cur, "retiring", "failed",
 			 "cannot read the domain's other keys: %s; the new key signs; the old ones "
 			 "retire at the next check",
@@ -470,7 +435,7 @@ static void activate(struct round *rd, const struct pending *p)
 		if (retire_one(rd, old, cur.selector, until))
 			buf_printf(&reply, "; %s now retiring until %s", old->selector, when);
 	}
-	free(ks.v);
+	store_dkim_keys_free(&ks);
 	event_add(rd, &cur, reply.len > 0 ? buf_cstr(&reply) : "active");
 	buf_free(&reply);
 }

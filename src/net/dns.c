@@ -639,19 +639,23 @@ static struct dns_lookup *lookup_new(struct dns_resolver *r, const char *name, d
 	return lk;
 }
 
-void dns_resolve_mx(struct dns_resolver *r, const char *domain, dns_mx_cb cb, void *arg)
+/* Starts lk's one query of `type` for name, or ends lk at once when name is no domain name. */
+static void start_query(struct dns_lookup *lk, const char *name, enum phase phase, int type)
 {
-	struct dns_lookup *lk = lookup_new(r, domain, cb, arg);
-
-	if (!name_normalize(domain, lk->domain)) {
+	if (!name_normalize(name, lk->domain)) {
 		fail(lk, DNS_NXDOMAIN, "%s: not a valid domain name", lk->domain);
 		finish(lk);
 		return;
 	}
-	lk->phase = PH_MX;
+	lk->phase = phase;
 	lk->pending = 1;
-	query_start(lk, T_MX, 0, lk->domain);
+	query_start(lk, type, 0, lk->domain);
 	release(lk);
+}
+
+void dns_resolve_mx(struct dns_resolver *r, const char *domain, dns_mx_cb cb, void *arg)
+{
+	start_query(lookup_new(r, domain, cb, arg), domain, PH_MX, T_MX);
 }
 
 /* An IP literal, bare or in brackets, as the one address of the result. */
@@ -714,15 +718,7 @@ void dns_resolve_txt(struct dns_resolver *r, const char *name, dns_txt_cb cb, vo
 	struct dns_lookup *lk = lookup_new(r, name, NULL, arg);
 
 	lk->txt_cb = cb;
-	if (!name_normalize(name, lk->domain)) {
-		fail(lk, DNS_NXDOMAIN, "%s: not a valid domain name", lk->domain);
-		finish(lk);
-		return;
-	}
-	lk->phase = PH_TXT;
-	lk->pending = 1;
-	query_start(lk, T_TXT, 0, lk->domain);
-	release(lk);
+	start_query(lk, name, PH_TXT, T_TXT);
 }
 
 /* The reverse-lookup name of an IP literal: in-addr.arpa or ip6.arpa (RFC 1035 3.5, RFC 3596
@@ -761,15 +757,7 @@ void dns_resolve_names(struct dns_resolver *r, const char *name, enum dns_name_t
 	lk->txt_cb = cb;
 	if (type == DNS_PTR && reverse_name(name, rev))
 		name = rev;
-	if (!name_normalize(name, lk->domain)) {
-		fail(lk, DNS_NXDOMAIN, "%s: not a valid domain name", lk->domain);
-		finish(lk);
-		return;
-	}
-	lk->phase = PH_TXT;
-	lk->pending = 1;
-	query_start(lk, type == DNS_PTR ? T_PTR : T_CNAME, 0, lk->domain);
-	release(lk);
+	start_query(lk, name, PH_TXT, type == DNS_PTR ? T_PTR : T_CNAME);
 }
 
 /* --- the resolver --------------------------------------------------------------------------- */

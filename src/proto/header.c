@@ -23,9 +23,7 @@ static bool name_is(const uint8_t *p, size_t n, const char *name)
 	return true;
 }
 
-/* Length of a field name at p[0..n) followed (after optional WSP, obsolete but seen) by ':';
- * 0 when the line is no field. *colon gets the colon's index. */
-static size_t field_name(const uint8_t *p, size_t n, size_t *colon)
+size_t header_field_name(const uint8_t *p, size_t n, size_t *colon)
 {
 	size_t i = 0, name;
 
@@ -69,7 +67,7 @@ void header_scan(const uint8_t *msg, size_t len, size_t limit, struct header_sca
 			pos = next;
 			continue;
 		}
-		if ((name = field_name(msg + pos, end - pos, &colon)) == 0)
+		if ((name = header_field_name(msg + pos, end - pos, &colon)) == 0)
 			break; /* not a field: the header section ends here (or never began) */
 		out->has_header = true;
 		cur = NULL;

@@ -30,6 +30,10 @@ struct header_scan {
 	struct header_span from, sender; /* the first of each: the value after the colon */
 };
 
+/* The length of a field name at p[0..n) followed (after optional WSP, obsolete but seen) by
+ * ':'; 0 when the line starts no field. *colon gets the colon's index. */
+size_t header_field_name(const uint8_t *p, size_t n, size_t *colon);
+
 /* Scans msg[0..len) (CRLF line ends) up to the end of the header section or `limit` octets. */
 void header_scan(const uint8_t *msg, size_t len, size_t limit, struct header_scan *out);
 

@@ -132,23 +132,6 @@ static bool normalise(const uint8_t *p, size_t n, struct buf *out)
 	return n == 0 || p[n - 1] == '\r' || p[n - 1] == '\n' || buf_append(out, "\r\n", 2);
 }
 
-/* The length of a field name at p[0..n) followed (after blanks, obsolete but seen) by ':', 0
- * when the line starts no field; *colon gets the colon's index. */
-static size_t field_name(const uint8_t *p, size_t n, size_t *colon)
-{
-	size_t i = 0, name;
-
-	while (i < n && p[i] > 32 && p[i] < 127 && p[i] != ':')
-		i++;
-	name = i;
-	while (i < n && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	if (name == 0 || i == n || p[i] != ':')
-		return 0;
-	*colon = i;
-	return name;
-}
-
 static bool name_is(const uint8_t *p, size_t n, const char *name)
 {
 	return strlen(name) == n && strncasecmp((const char *)p, name, n) == 0;
@@ -308,7 +291,7 @@ int sendmail_prepare(const struct sendmail_in *in, struct sendmail_out *out, str
 		size_t end = next_line(&m, i), colon = 0, name;
 		if (end - i == 2 && m.data[i] == '\r')
 			break; /* the empty line */
-		if ((name = field_name(m.data + i, end - i, &colon)) == 0)
+		if ((name = header_field_name(m.data + i, end - i, &colon)) == 0)
 			break; /* no field: the body starts here, without an empty line */
 		while (end < m.len && (m.data[end] == ' ' || m.data[end] == '\t'))
 			end = next_line(&m, end);

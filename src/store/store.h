@@ -353,6 +353,15 @@ int store_dkim_get(struct store *st, const char *domain, const char *selector,
  * no lock held during cb; non-zero from cb stops and is returned. -EINVAL for a bad domain. */
 int store_dkim_list(struct store *st, const char *domain,
 		    int (*cb)(const struct store_dkim_key *k, void *ctx), void *ctx);
+
+/* The keys of one domain (every key when domain is NULL), read at once into ks->v[0..ks->n)
+ * (malloc'd; store_dkim_keys_free). 0, or -errno with ks empty. */
+struct store_dkim_keys {
+	struct store_dkim_key *v;
+	size_t n, cap;
+};
+int store_dkim_read(struct store *st, const char *domain, struct store_dkim_keys *ks);
+void store_dkim_keys_free(struct store_dkim_keys *ks);
 /* Moves a key to state; activated and retire_at are stored unless STORE_DKIM_KEEP. -ENOENT,
  * -EINVAL for an unknown state or a time below STORE_DKIM_KEEP. The caller makes the switch
  * of a rotation in two calls (new key active, then old one retiring): the signer picks the

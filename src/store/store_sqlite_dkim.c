@@ -193,6 +193,38 @@ int store_dkim_list(struct store *st, const char *domain,
 	return st->ops->dkim->list(st, domain != NULL ? d : NULL, cb, ctx);
 }
 
+static int collect(const struct store_dkim_key *k, void *ctx)
+{
+	struct store_dkim_keys *ks = ctx;
+
+	if (ks->n == ks->cap) {
+		size_t ncap = ks->cap ? ks->cap * 2 : 8;
+		struct store_dkim_key *v = realloc(ks->v, ncap * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		ks->v = v;
+		ks->cap = ncap;
+	}
+	ks->v[ks->n++] = *k;
+	return 0;
+}
+
+int store_dkim_read(struct store *st, const char *domain, struct store_dkim_keys *ks)
+{
+	int rc;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((rc = store_dkim_list(st, domain, collect, ks)) != 0)
+		store_dkim_keys_free(ks);
+	return rc;
+}
+
+void store_dkim_keys_free(struct store_dkim_keys *ks)
+{
+	free(ks->v);
+	memset(ks, 0, sizeof(*ks));
+}
+
 int store_dkim_set_state(struct store *st, const char *domain, const char *selector,
 			 enum store_dkim_state state, int64_t activated, int64_t retire_at)
 {
