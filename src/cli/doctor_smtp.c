@@ -363,13 +363,14 @@ static enum greet probe_greeting(struct smtpdoc *d, int fd)
 		return G_REFUSING;
 	if (n > 0)
 		return G_OTHER;
-	/* nothing: closed at once, or silent; a silent port that completes a TLS handshake
-	 * expects TLS from the first byte */
+	/* nothing: closed, or silent. A port that completes a TLS handshake expects TLS from
+	 * the first byte, whether it waited in silence or gave up on our silence and closed
+	 * (an implicit-TLS server's handshake timeout may be shorter than our wait). */
 	{
 		char b;
 		ssize_t r = recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
 		if (r == 0)
-			return G_CLOSED;
+			return tls_first(d) ? G_SILENT_TLS : G_CLOSED;
 	}
 	return tls_first(d) ? G_SILENT_TLS : G_SILENT;
 }

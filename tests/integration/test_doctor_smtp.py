@@ -165,6 +165,22 @@ def test_implicit_tls_port_spoken_to_in_plaintext(doctor, targets, ca):
     assert "--tls implicit" in step["todo"]
 
 
+def test_implicit_tls_port_that_closes_on_a_silent_client(doctor, tern_bin, tmp_path):
+    """tern's own implicit-TLS listener gives up on a client that sends no handshake after
+    its command timeout (4 s here), before the doctor's wait is over: still an implicit-TLS
+    port spoken to in plaintext, not a server that refuses the client."""
+    srv = Server(tern_bin, tmp_path / "tern")
+    srv.start()
+    try:
+        p, steps = doctor(f"localhost:{srv.tls_port}", "--tls", "starttls", "--timeout", "8",
+                          ca_file=False)
+    finally:
+        srv.stop()
+    step = only_failed(p, steps, "greeting")
+    assert "implicit-TLS port" in step["seen"]
+    assert "--tls implicit" in step["todo"]
+
+
 def test_implicit_tls_found_by_auto(doctor, targets, ca):
     t = targets(implicit_tls=ca.issue(HOST))
     p, steps = doctor(f"{HOST}:{t.port}")
