@@ -194,6 +194,20 @@ static bool step_mx(struct dnsdoc *d)
 
 /* ---- spf ----------------------------------------------------------------------------------- */
 
+/* Whether an SPF record ends in a pass for everyone ("+all" or "all"). */
+static bool passes_all(const char *record)
+{
+	struct spf_record *rec = calloc(1, sizeof(*rec));
+	char err[200];
+	bool all = false;
+
+	if (rec != NULL && spf_parse(record, rec, err, sizeof(err)))
+		for (size_t i = 0; i < rec->nterms; i++)
+			all |= rec->terms[i].mech == SPF_ALL && rec->terms[i].qualifier == '+';
+	free(rec);
+	return all;
+}
+
 static void step_spf(struct dnsdoc *d)
 {
 	struct spf_outcome *o = calloc(1, sizeof(*o));
@@ -221,6 +235,16 @@ static void step_spf(struct dnsdoc *d)
 		break;
 	case SPF_PASS:
 		d->spf_ok = true;
+		if (passes_all(o->record)) {
+			doc_stepf(
+				d->rep, "spf", "SPF record", DOC_WARNING,
+				"%s; %s; but its +all authorises every address on the internet: "
+				"anyone may send as %s and pass SPF" SEP
+				"End the record with -all (or ~all while you check), after the "
+				"%s: terms and includes of the services that send for the domain.",
+				o->record, o->why, d->domain, mech);
+			break;
+		}
 		doc_stepf(d->rep, "spf", "SPF record", DOC_OK, "%s; %s", o->record, o->why);
 		break;
 	case SPF_FAIL:
@@ -509,6 +533,15 @@ static void step_dkim(struct dnsdoc *d)
 
 /* ---- dmarc --------------------------------------------------------------------------------- */
 
+/* A TXT record that means to be DMARC's but has v=DMARC1 elsewhere than first, or NULL. */
+static const char *misplaced_version(const struct doc_strings *txt)
+{
+	for (size_t i = 0; i < txt->n; i++)
+		if (strcasestr(txt->s[i], "v=DMARC1") != NULL && !dmarc_is_record(txt->s[i]))
+			return txt->s[i];
+	return NULL;
+}
+
 static void step_dmarc(struct dnsdoc *d)
 {
 	struct doc_strings txt = { 0 };
@@ -523,6 +556,16 @@ static void step_dmarc(struct dnsdoc *d)
 	for (size_t i = 0; i < txt.n; i++)
 		if (dmarc_is_record(txt.s[i]) && count++ == 0)
 			found = txt.s[i];
+	if (count == 0 && (found = misplaced_version(&txt)) != NULL) {
+		doc_stepf(d->rep, "dmarc", "DMARC record", DOC_FAILED,
+			  "the TXT record at _dmarc.%s names v=DMARC1 but does not begin with it "
+			  "(\"%s\"): receivers ignore it, as if there were no DMARC record (RFC "
+			  "7489 6.4: v=DMARC1 comes first)" SEP
+			  "Rewrite it with v=DMARC1 first, e.g. \"v=DMARC1; p=none; "
+			  "rua=mailto:dmarc-reports@%s\".",
+			  at, found, d->domain);
+		goto done;
+	}
 	if (count == 0 && txt.status != DNS_TEMPFAIL && strcmp(org, d->domain) != 0) {
 		/* RFC 7489 6.6.3: without a record at the domain, its organizational domain's */
 		doc_strings_free(&txt);

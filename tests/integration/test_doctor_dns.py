@@ -275,3 +275,20 @@ def test_ipv6_sending_address(doctor):
     doctor.dns.zones["good.test"]["TXT"] = ["v=spf1 ip4:192.0.2.25 -all"]
     step = only_failed(*doctor("--ip", ip6), "spf")
     assert "Add ip6:2001:db8::25" in step["todo"]
+
+
+def test_spf_plus_all_authorises_everyone(doctor):
+    doctor.dns.zones["good.test"]["TXT"] = ["v=spf1 ip4:192.0.2.25 +all"]
+    p, steps = doctor("--ip", IP, "--selector", "sel")
+    assert p.returncode == 0, json.dumps(steps, indent=1)
+    assert steps["spf"]["verdict"] == "warning"
+    assert "+all authorises every address" in steps["spf"]["seen"]
+    assert "-all" in steps["spf"]["todo"]
+    assert [n for n, s in steps.items() if s["verdict"] != "ok"] == ["spf"]
+
+
+def test_dmarc_record_not_beginning_with_its_version(doctor):
+    doctor.dns.zones["_dmarc.good.test"]["TXT"] = ["p=reject; v=DMARC1; rua=mailto:d@good.test"]
+    step = only_failed(*doctor("--ip", IP, "--selector", "sel"), "dmarc")
+    assert "does not begin with it" in step["seen"]
+    assert "v=DMARC1 first" in step["todo"]
