@@ -353,6 +353,7 @@ static void dkim_check_record(struct dnsdoc *d, const char *name, const char *vi
 	struct dkim_key_record kr;
 	struct store_dkim_key k;
 	struct buf value = BUF_INIT;
+	struct dkim_key_record ours;
 	char err[300], where[600];
 
 	snprintf(where, sizeof(where), "%s%s%s", name, via[0] != '\0' ? " (a CNAME to " : "", via);
@@ -391,7 +392,14 @@ static void dkim_check_record(struct dnsdoc *d, const char *name, const char *vi
 		buf_free(&value);
 		return;
 	}
-	if (!dkim_record_has_key(rec, buf_cstr(&value))) {
+	if (dkim_key_record_parse(buf_cstr(&value), &ours, err, sizeof(err)) &&
+	    strcasecmp(kr.k, ours.k) != 0) {
+		doc_stepf(d->rep, "dkim", "DKIM record", DOC_FAILED,
+			  "the record at %s says k=%s, but tern's key for selector %s is %s: "
+			  "receivers read the key as the wrong type, and every signature fails" SEP
+			  "Publish the record exactly as 'tern dkim show %s %s' prints it (k=%s).",
+			  where, kr.k, d->selector, ours.k, d->domain, d->selector, ours.k);
+	} else if (!dkim_record_has_key(rec, buf_cstr(&value))) {
 		doc_stepf(d->rep, "dkim", "DKIM record", DOC_FAILED,
 			  "the key published at %s is not the public key of tern's private key for "
 			  "selector %s: receivers will find every signature broken (dkim=fail)" SEP

@@ -292,3 +292,11 @@ def test_dmarc_record_not_beginning_with_its_version(doctor):
     step = only_failed(*doctor("--ip", IP, "--selector", "sel"), "dmarc")
     assert "does not begin with it" in step["seen"]
     assert "v=DMARC1 first" in step["todo"]
+
+
+def test_dkim_record_with_the_wrong_key_type(doctor):
+    doctor.dns.zones["sel._domainkey.good.test"]["TXT"] = [
+        doctor.ours.replace("k=ed25519", "k=rsa")]
+    step = only_failed(*doctor("--ip", IP, "--selector", "sel"), "dkim")
+    assert "k=rsa" in step["seen"] and "ed25519" in step["seen"]
+    assert "k=ed25519" in step["todo"]
