@@ -147,8 +147,13 @@ bool setup_dev(void)
 	       "\n"
 	       "Submit on 127.0.0.1:2587 (STARTTLS) or 127.0.0.1:2465 (TLS), e.g.\n"
 	       "  swaks --server 127.0.0.1:2587 --tls --auth-user dev --auth-password '%s' \\\n"
-	       "        --from you@example.org --to someone@example.net\n\n",
-	       dir, dir, cert, cfg.store_path, cfg.spool_path, password, password);
+	       "        --from you@example.org --to someone@example.net\n"
+	       "  echo hello | TERN_PASSWORD='%s' tern send --server localhost:2587 \\\n"
+	       "        --ca-file %s --user dev --from you@example.org \\\n"
+	       "        --to someone@example.net --subject test --body -\n"
+	       "Check this installation: tern doctor -c %s/tern.conf\n\n",
+	       dir, dir, cert, cfg.store_path, cfg.spool_path, password, password, password, cert,
+	       dir);
 	fflush(stdout);
 	ok = true;
 done:
