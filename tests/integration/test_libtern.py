@@ -40,12 +40,14 @@ class Lib:
             flags += ["-fsanitize=address,undefined"]
         self.example = out / "send_one"
         self.probe_bin = out / "libtern_probe"
+        self.threads_bin = out / "libtern_threads"
         source = out / "send_one.c"
         source.write_text(example_source())
         for src, exe in ((source, self.example),
-                         (ROOT / "tests/integration/libtern_probe.c", self.probe_bin)):
+                         (ROOT / "tests/integration/libtern_probe.c", self.probe_bin),
+                         (ROOT / "tests/integration/libtern_threads.c", self.threads_bin)):
             r = subprocess.run(["cc", *flags, str(src), "-o", str(exe), "-L", str(build),
-                                "-ltern"], capture_output=True, text=True)
+                                "-ltern", "-pthread"], capture_output=True, text=True)
             assert r.returncode == 0, f"compiling {src.name} failed:\n{r.stderr}"
 
     def send_one(self, *args, env=None, timeout=60):
@@ -175,6 +177,24 @@ def test_example_against_the_scripted_target(lib, tmp_path):
         assert "RCPT failed: TERN_E_REPLY (stage: RCPT TO)" in r.stderr, r.stderr
         assert "550 5.1.1" in r.stderr and "(permanent)" in r.stderr
         assert "Retry: no" in r.stderr
+
+
+def test_one_connection_per_thread(lib, tmp_path):
+    """Eight threads, each with its own connection (STARTTLS, verified, login), send five
+    messages each at once: all arrive, each exactly once and intact."""
+    ca = TestCA(tmp_path / "ca")
+    cert, key = ca.issue("mx.test")
+    with Target(starttls=(cert, key), auth={"user": "secret"}) as mx:
+        r = subprocess.run([str(lib.threads_bin), "127.0.0.1", str(mx.port), ca.ca_file,
+                            "mx.test", "user", "secret", "8", "5"], capture_output=True,
+                           text=True, timeout=120, env=lib.env)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert r.stdout.strip().endswith("sent 40"), r.stdout
+        msgs = mx.wait_for(40)
+        bodies = sorted(m.data.split(b"\r\n\r\n", 1)[1] for m in msgs)
+        assert bodies == sorted(f".thread {t} message {i}\r\n".encode()
+                                for t in range(8) for i in range(5))
+        assert len(mx.sessions) == 8 and all(c.tls for c in mx.sessions)
 
 
 def test_example_against_aiosmtpd(lib):
