@@ -7,14 +7,14 @@
  * Line ends: CRLF, or a bare LF (taken as a line end, written as CRLF). A CR not followed by
  * LF is an ordinary octet. Both canonicalizations therefore write CRLF line ends only.
  *
- * Speed: the body is scanned line by line with memchr and copied in runs (the whole body in
- * one run for simple canonicalization of a CRLF message); the body hash is fed the runs, not
- * a copy of the body. Output goes into memory reserved once per line, written directly.
+ * The body's canonicalization is dkim_body.c's; this file has the header fields, the
+ * parameters, the DKIM-Signature field and the signing input.
  *
  * Memory: nothing is allocated but the caller's buffers. On failure every buffer is left at
  * the length it had (dkim_prepare appends to field and input, like every function here).
  */
 #include "dkim_canon.h"
+#include "dkim_int.h"
 
 #include <string.h>
 
@@ -28,7 +28,6 @@
 #define FIELD_NAME_MAX 64   /* octets in one header field name */
 #define DOMAIN_MAX     253  /* octets in d= and s= */
 #define SIG_MAX	       1024 /* octets of a signature (RSA 8192) */
-#define STAGE	       4096 /* octets gathered before they are hashed */
 
 const char *const dkim_default_headers[] = {
 	"From",
@@ -106,11 +105,6 @@ bool dkim_canon_parse(const char *s, enum dkim_canon *header, enum dkim_canon *b
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
-static inline bool is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static inline uint8_t lower(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
@@ -129,18 +123,7 @@ static bool same_cname(const char *a, const char *b)
 	return same_name((const uint8_t *)a, strlen(a), b);
 }
 
-/* Restores a buffer to an earlier length after a failure. */
-static bool rollback(struct buf *b, size_t len)
-{
-	b->len = len;
-	if (b->data != NULL)
-		b->data[len] = '\0';
-	return false;
-}
-
-/* Where the header section ends (the start of the first empty line) and the body begins;
- * both are len when there is no empty line. */
-static void split_message(const uint8_t *msg, size_t len, size_t *hdr_end, size_t *body)
+void dkim_split_message(const uint8_t *msg, size_t len, size_t *hdr_end, size_t *body)
 {
 	size_t pos = 0;
 
@@ -166,364 +149,6 @@ static void split_message(const uint8_t *msg, size_t len, size_t *hdr_end, size_
 	*body = len;
 }
 
-/* ---- where canonical bytes go: a buffer, or the hash ------------------------------------ */
-
-struct sink {
-	struct buf *out;	      /* written here when not NULL ... */
-	crypto_hash_sha256_state sha; /* ... else hashed */
-	size_t staged;
-	uint8_t stage[STAGE];
-};
-
-static void sink_flush(struct sink *s)
-{
-	if (s->staged > 0)
-		crypto_hash_sha256_update(&s->sha, s->stage, s->staged);
-	s->staged = 0;
-}
-
-/* false when the buffer cannot grow (its limit, or no memory) */
-static inline bool sink_put(struct sink *s, const uint8_t *p, size_t n)
-{
-	if (s->out != NULL) {
-		if (!buf_reserve(s->out, n))
-			return false;
-		if (n > 0)
-			memcpy(s->out->data + s->out->len, p, n);
-		s->out->len += n;
-		return true;
-	}
-	if (n > sizeof(s->stage) - s->staged) {
-		sink_flush(s);
-		if (n >= sizeof(s->stage)) {
-			crypto_hash_sha256_update(&s->sha, p, n);
-			return true;
-		}
-	}
-	memcpy(s->stage + s->staged, p, n);
-	s->staged += n;
-	return true;
-}
-
-static const uint8_t crlf[2] = { '\r', '\n' };
-static const uint8_t space[1] = { ' ' };
-
-/* ---- finding what canonicalization changes ---------------------------------------------------
- *
- * Most bodies are canonical already but for their trailing empty lines, and the rest mostly
- * need a few octets changed here and there. The body is therefore scanned for the next octet
- * that needs work ("a mark"), BLOCK octets at a time with the compiler's generic vectors (SSE2
- * or NEON underneath); what lies between marks is copied or hashed in one run. A block test may
- * report a mark where there is none (it is coarser than the octet test), never the reverse:
- * such a block is looked at octet by octet. */
-
-#define BLOCK 32 /* octets per block test: two vectors */
-
-typedef uint8_t v16 __attribute__((vector_size(16)));
-
-static inline v16 load16(const uint8_t *p)
-{
-	v16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline bool any16(v16 v)
-{
-	uint64_t a, b;
-
-	memcpy(&a, &v, 8);
-	memcpy(&b, (const uint8_t *)&v + 8, 8);
-	return (a | b) != 0;
-}
-
-/* WSP, CR or LF: what ends a run in relaxed canonicalization */
-static inline bool is_special(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* A LF without CR before it: written as CRLF (the first octet of the body has nothing before
- * it). Both canonicalizations mark these. */
-static inline bool bare_lf_at(const uint8_t *p, size_t i)
-{
-	return p[i] == '\n' && (i == 0 || p[i - 1] != '\r');
-}
-
-/* relaxed: a TAB, an SP followed by WSP, CR or LF or at the end (a run to shorten, or WSP at
- * the end of a line), or a bare LF. An SP before a CR that no LF follows needs nothing but is
- * marked all the same; the work done there changes nothing. */
-static inline bool relaxed_mark(const uint8_t *p, size_t i, size_t n)
-{
-	if (p[i] == '\t')
-		return true;
-	if (p[i] == ' ')
-		return i + 1 == n || is_special(p[i + 1]);
-	return bare_lf_at(p, i);
-}
-
-/* Whether p[0..BLOCK) may hold a relaxed mark; reads p[-1..BLOCK]. */
-static inline bool relaxed_block(const uint8_t *p)
-{
-	v16 v = load16(p), next = load16(p + 1), prev = load16(p - 1);
-	v16 w = load16(p + 16), wnext = load16(p + 17), wprev = load16(p + 15);
-	v16 m = (v16)((v == '\t') | ((v == ' ') & (next <= ' ')) | ((v == '\n') & (prev != '\r')));
-
-	m |= (v16)((w == '\t') | ((w == ' ') & (wnext <= ' ')) | ((w == '\n') & (wprev != '\r')));
-	return any16(m);
-}
-
-/* Whether p[0..BLOCK) may hold a bare LF; reads p[-1..BLOCK). */
-static inline bool simple_block(const uint8_t *p)
-{
-	v16 v = load16(p), prev = load16(p - 1), w = load16(p + 16), wprev = load16(p + 15);
-
-	return any16((v16)(((v == '\n') & (prev != '\r')) | ((w == '\n') & (wprev != '\r'))));
-}
-
-/* The first mark in p[i..n), or n. The blocks keep one octet on either side within p. */
-static size_t relaxed_next(const uint8_t *p, size_t i, size_t n)
-{
-	while (i < n) {
-		if (i > 0 && n - i > BLOCK) {
-			size_t e = i + BLOCK;
-
-			if (!relaxed_block(p + i)) {
-				i = e;
-				continue;
-			}
-			for (; i < e; i++)
-				if (relaxed_mark(p, i, n))
-					return i;
-			continue;
-		}
-		if (relaxed_mark(p, i, n))
-			return i;
-		i++;
-	}
-	return n;
-}
-
-static size_t simple_next(const uint8_t *p, size_t i, size_t n)
-{
-	while (i < n) {
-		if (i > 0 && n - i > BLOCK) {
-			size_t e = i + BLOCK;
-
-			if (!simple_block(p + i)) {
-				i = e;
-				continue;
-			}
-			for (; i < e; i++)
-				if (bare_lf_at(p, i))
-					return i;
-			continue;
-		}
-		if (bare_lf_at(p, i))
-			return i;
-		i++;
-	}
-	return n;
-}
-
-/* ---- body canonicalization (RFC 6376 3.4.3, 3.4.4) --------------------------------------- */
-
-/* simple: the length of p[0..n) without its empty lines at the end (a line is empty when its
- * terminator follows the previous one or the start; a CR before LF belongs to the LF). A body
- * whose last line has no line end keeps everything. 0: no line but empty ones, or none. */
-static size_t simple_end(const uint8_t *p, size_t n)
-{
-	size_t end = n;
-
-	if (n > 0 && p[n - 1] != '\n')
-		return n;
-	while (end > 0) {
-		size_t t = end - 1;
-
-		if (t > 0 && p[t - 1] == '\r')
-			t--;
-		if (t != 0 && p[t - 1] != '\n')
-			break;
-		end = t;
-	}
-	return end;
-}
-
-/* relaxed: the length of p[0..n) without the lines at the end that are empty once relaxed
- * (nothing but WSP before the line end) and without a last unterminated part of WSP only. */
-static size_t relaxed_end(const uint8_t *p, size_t n)
-{
-	size_t end = n;
-
-	while (end > 0) {
-		size_t e = end;
-
-		if (p[e - 1] == '\n') {
-			e--;
-			if (e > 0 && p[e - 1] == '\r')
-				e--;
-		}
-		while (e > 0 && is_wsp(p[e - 1]))
-			e--;
-		if (e > 0 && p[e - 1] != '\n')
-			break; /* something is left on that line */
-		end = e;
-	}
-	return end;
-}
-
-/* simple: the body up to the end of its last non-empty line, bare LFs written as CRLF, and
- * CRLF after a last line that has none; an empty body is CRLF. */
-static bool body_simple(const uint8_t *p, size_t n, struct sink *s)
-{
-	size_t end = simple_end(p, n), run = 0, i = 0;
-
-	if (end == 0)
-		return sink_put(s, crlf, 2);
-	if (s->out != NULL && !buf_reserve(s->out, end + 2))
-		return false;
-	while ((i = simple_next(p, i, end)) < end) {
-		if (!sink_put(s, p + run, i - run) || !sink_put(s, crlf, 2))
-			return false;
-		run = ++i;
-	}
-	if (!sink_put(s, p + run, end - run))
-		return false;
-	return p[end - 1] == '\n' || sink_put(s, crlf, 2);
-}
-
-/* relaxed: each line without the WSP at its end, its WSP runs written as one SP; the empty
- * lines at the end dropped (an empty body stays empty), CRLF after a last line that has none.
- * Everything between marks is kept as it is. */
-static bool body_relaxed(const uint8_t *p, size_t n, struct sink *s)
-{
-	size_t end = relaxed_end(p, n), run = 0, i = 0;
-
-	if (end == 0)
-		return true;
-	if (s->out != NULL && !buf_reserve(s->out, end + 2))
-		return false;
-	while ((i = relaxed_next(p, i, end)) < end) {
-		size_t r = i + 1;
-		bool line_end;
-
-		if (!sink_put(s, p + run, i - run))
-			return false;
-		if (p[i] == '\n') { /* a bare LF */
-			if (!sink_put(s, crlf, 2))
-				return false;
-			run = i = r;
-			continue;
-		}
-		while (r < end && is_wsp(p[r]))
-			r++;
-		/* a run of WSP: nothing at the end of a line, else one SP */
-		line_end = r == end || p[r] == '\n' ||
-			   (p[r] == '\r' && r + 1 < end && p[r + 1] == '\n');
-		if (!line_end && !sink_put(s, space, 1))
-			return false;
-		run = i = r;
-	}
-	if (!sink_put(s, p + run, end - run))
-		return false;
-	return p[end - 1] == '\n' || sink_put(s, crlf, 2);
-}
-
-/* Where the body of msg[0..len) begins; false for a NULL message that is not empty. */
-static bool body_of(const uint8_t **msg, size_t len, size_t *off)
-{
-	size_t hdr_end;
-
-	if (*msg == NULL && len > 0)
-		return false;
-	if (len == 0)
-		*msg = (const uint8_t *)"";
-	split_message(*msg, len, &hdr_end, off);
-	return true;
-}
-
-static bool body_canon(const uint8_t *msg, size_t len, enum dkim_canon c, struct sink *s)
-{
-	size_t body;
-
-	if (!body_of(&msg, len, &body))
-		return false;
-	switch (c) {
-	case DKIM_CANON_SIMPLE:
-		return body_simple(msg + body, len - body, s);
-	case DKIM_CANON_RELAXED:
-		return body_relaxed(msg + body, len - body, s);
-	}
-	return false;
-}
-
-bool dkim_body_slice(const uint8_t *msg, size_t len, enum dkim_canon c, size_t *off, size_t *n)
-{
-	const uint8_t *p;
-	size_t body, m, end;
-
-	if (off == NULL || n == NULL || !body_of(&msg, len, &body))
-		return false;
-	p = msg + body;
-	m = len - body;
-	switch (c) {
-	case DKIM_CANON_SIMPLE:
-		end = simple_end(p, m);
-		if (end == 0) { /* empty lines only, or none: the canonical body is one CRLF */
-			if (m < 2 || p[0] != '\r' || p[1] != '\n')
-				return false;
-			end = 2;
-		} else if (p[end - 1] != '\n' || simple_next(p, 0, end) < end) {
-			return false;
-		}
-		break;
-	case DKIM_CANON_RELAXED:
-		end = relaxed_end(p, m);
-		if (end > 0 && (p[end - 1] != '\n' || relaxed_next(p, 0, end) < end))
-			return false;
-		break;
-	default:
-		return false;
-	}
-	*off = body;
-	*n = end;
-	return true;
-}
-
-bool dkim_canon_body(const uint8_t *msg, size_t len, enum dkim_canon c, struct buf *out)
-{
-	struct sink s;
-	size_t was;
-
-	if (out == NULL)
-		return false;
-	was = out->len;
-	s.out = out;
-	s.staged = 0;
-	if (!body_canon(msg, len, c, &s))
-		return rollback(out, was);
-	if (out->data != NULL)
-		out->data[out->len] = '\0';
-	return true;
-}
-
-bool dkim_body_hash(const uint8_t *msg, size_t len, enum dkim_canon c, uint8_t out[32])
-{
-	struct sink s;
-
-	if (out == NULL)
-		return false;
-	s.out = NULL;
-	s.staged = 0;
-	crypto_hash_sha256_init(&s.sha);
-	if (!body_canon(msg, len, c, &s))
-		return false;
-	sink_flush(&s);
-	crypto_hash_sha256_final(&s.sha, out);
-	return true;
-}
-
 /* ---- header canonicalization (RFC 6376 3.4.1, 3.4.2) ------------------------------------- */
 
 /* Length of the line end at p[i..n) (CRLF 2, bare LF 1), 0 when there is none. */
@@ -547,7 +172,7 @@ static size_t relax_part(const uint8_t *p, size_t n, bool lowercase, bool trim_s
 	while (i < n) {
 		size_t j = i, k;
 
-		while (j < n && !is_special(p[j]))
+		while (j < n && !dkim_is_special(p[j]))
 			j++;
 		if (j > i) {
 			if (wsp && (o > 0 || !trim_start))
@@ -563,13 +188,13 @@ static size_t relax_part(const uint8_t *p, size_t n, bool lowercase, bool trim_s
 		}
 		if (j == n)
 			break;
-		if (is_wsp(p[j])) {
+		if (dkim_is_wsp(p[j])) {
 			wsp = true;
 			i = j + 1;
 			continue;
 		}
 		k = line_end_at(p, j, n);
-		if (k > 0 && j + k < n && is_wsp(p[j + k])) { /* a fold: it is WSP */
+		if (k > 0 && j + k < n && dkim_is_wsp(p[j + k])) { /* a fold: it is WSP */
 			wsp = true;
 			i = j + k;
 			continue;
@@ -870,7 +495,7 @@ static size_t sign_instances(const uint8_t *msg, size_t end, const char *name, e
 					fe--;
 			}
 			last_line = false;
-			if (ls == 0 || !is_wsp(msg[ls]))
+			if (ls == 0 || !dkim_is_wsp(msg[ls]))
 				break;
 			pos = ls;
 		}
@@ -879,7 +504,7 @@ static size_t sign_instances(const uint8_t *msg, size_t end, const char *name, e
 		if (colon == NULL)
 			continue;
 		nl = (size_t)(colon - msg) - ls;
-		while (nl > 0 && is_wsp(msg[ls + nl - 1]))
+		while (nl > 0 && dkim_is_wsp(msg[ls + nl - 1]))
 			nl--;
 		if (!same_name(msg + ls, nl, name))
 			continue;
@@ -919,7 +544,7 @@ bool dkim_prepare(const uint8_t *msg, size_t len, const struct dkim_params *p, s
 	else if (!dkim_body_hash(msg, len, p->body_canon, bh))
 		return false;
 	base64_encode(bh, sizeof(bh), bh64);
-	split_message(msg, len, &hdr_end, &body);
+	dkim_split_message(msg, len, &hdr_end, &body);
 
 	f.b = field;
 	f.col = 0;
@@ -977,8 +602,8 @@ bool dkim_prepare(const uint8_t *msg, size_t len, const struct dkim_params *p, s
 	input->data[input->len] = '\0';
 	return true;
 fail:
-	rollback(field, field_was);
-	return rollback(input, input_was);
+	dkim_rollback(field, field_was);
+	return dkim_rollback(input, input_was);
 }
 
 /* ---- the signature ---------------------------------------------------------------------- */
@@ -1004,17 +629,17 @@ bool dkim_finish(struct buf *field, const uint8_t *sig, size_t sig_len)
 
 		if (room == 0) {
 			if (!buf_append(field, "\r\n\t", 3))
-				return rollback(field, was);
+				return dkim_rollback(field, was);
 			col = TAB_WIDTH;
 			continue;
 		}
 		k = n - done < room ? n - done : room;
 		if (!buf_append(field, b64 + done, k))
-			return rollback(field, was);
+			return dkim_rollback(field, was);
 		done += k;
 		col += k;
 	}
 	if (!buf_append(field, "\r\n", 2))
-		return rollback(field, was);
+		return dkim_rollback(field, was);
 	return true;
 }
