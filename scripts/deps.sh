@@ -14,7 +14,7 @@ PACKAGES="
   python3 python3-pytest python3-aiosmtpd python3-dnslib python3-dkim python3-cryptography
   libmail-dkim-perl python3-nacl
   swaks libnet-ssleay-perl libio-socket-ssl-perl openssl ca-certificates iproute2 procps
-  postfix php-cli
+  postfix php-cli publicsuffix
 "
 
 missing=""

@@ -45,7 +45,31 @@ struct dnsdoc {
 	char dkim_domain[256]; /* d= tern signs DOMAIN's mail with */
 	bool dkim_ok;
 	bool spf_ok;
+	struct psl *psl; /* the Public Suffix List, NULL when not installed */
 };
+
+#define PSL_PATH "/usr/share/publicsuffix/public_suffix_list.dat" /* Debian's publicsuffix */
+
+/* The Public Suffix List for DMARC's organizational domains ($TERN_PSL names another file);
+ * NULL when it cannot be read, and a guess from the labels is used. */
+static struct psl *load_psl(void)
+{
+	const char *path = getenv("TERN_PSL") != NULL ? getenv("TERN_PSL") : PSL_PATH;
+	FILE *f = fopen(path, "rb");
+	struct psl *p = NULL;
+	char *text = NULL;
+	long len;
+
+	if (f == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && len < (64L << 20) &&
+	    fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)len)) != NULL &&
+	    fread(text, 1, (size_t)len, f) == (size_t)len)
+		p = psl_parse(text, (size_t)len);
+	free(text);
+	fclose(f);
+	return p;
+}
 
 /* ---- the SPF lookup callback: the doctor's resolver answers spf.c's questions -------------- */
 
@@ -554,7 +578,7 @@ static void step_dmarc(struct dnsdoc *d)
 {
 	struct doc_strings txt = { 0 };
 	struct dmarc_record dr;
-	const char *found = NULL, *at = d->domain, *org = dmarc_org_domain(d->domain);
+	const char *found = NULL, *at = d->domain, *org = dmarc_org_domain(d->domain, d->psl);
 	char name[300], err[300];
 	size_t count = 0;
 	bool dkim_al, spf_al;
@@ -613,10 +637,10 @@ static void step_dmarc(struct dnsdoc *d)
 			  at, err, found, d->domain);
 		goto done;
 	}
-	dkim_al = dmarc_aligned(d->domain, d->dkim_domain, dr.adkim);
+	dkim_al = dmarc_aligned(d->domain, d->dkim_domain, dr.adkim, d->psl);
 	/* tern sends with the approved sender's address as the envelope sender: the SPF domain
 	 * is the From domain */
-	spf_al = dmarc_aligned(d->domain, d->domain, dr.aspf);
+	spf_al = dmarc_aligned(d->domain, d->domain, dr.aspf, d->psl);
 	if (!dkim_al) {
 		doc_stepf(d->rep, "dmarc", "DMARC record", DOC_WARNING,
 			  "%s (at _dmarc.%s); tern signs mail from %s with d=%s, which is not "
@@ -624,7 +648,7 @@ static void step_dmarc(struct dnsdoc *d)
 			  "Sign as %s (remove the %s= entry of [dkim] signing_domains, or make it "
 			  "a domain under %s).",
 			  found, at, d->domain, d->dkim_domain, dr.adkim, d->domain, d->domain,
-			  dmarc_org_domain(d->domain));
+			  dmarc_org_domain(d->domain, d->psl));
 		goto done;
 	}
 	doc_stepf(d->rep, "dmarc", "DMARC record", DOC_OK,
@@ -778,6 +802,7 @@ int doctor_dns(int argc, char **argv)
 		goto out;
 	}
 	signing_domain(d);
+	d->psl = load_psl();
 	d->rep = doc_report_new("dns", d->domain, json);
 	if (step_mx(d)) {
 		step_spf(d);
@@ -795,6 +820,7 @@ int doctor_dns(int argc, char **argv)
 	rc = doc_report_end(d->rep);
 	doc_dns_close(&d->dns);
 out:
+	psl_free(d->psl);
 	store_close(d->st);
 	free(d);
 	return rc;

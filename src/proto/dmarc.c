@@ -215,12 +215,14 @@ const char *dmarc_policy_name(enum dmarc_policy p)
 	return p == DMARC_P_REJECT ? "reject" : p == DMARC_P_QUARANTINE ? "quarantine" : "none";
 }
 
-const char *dmarc_org_domain(const char *d)
+const char *dmarc_org_domain(const char *d, const struct psl *psl)
 {
 	size_t len = strlen(d);
 	const char *dots[3] = { NULL, NULL, NULL }; /* the last three dots, last first */
 	size_t nd = 0;
 
+	if (psl != NULL)
+		return psl_org_domain(psl, d);
 	if (len > 0 && d[len - 1] == '.')
 		len--;
 	for (size_t i = len; i > 0 && nd < 3; i--)
@@ -251,13 +253,14 @@ static bool same_name(const char *a, const char *b)
 	return true;
 }
 
-bool dmarc_aligned(const char *from_domain, const char *auth_domain, char mode)
+bool dmarc_aligned(const char *from_domain, const char *auth_domain, char mode,
+		   const struct psl *psl)
 {
 	if (same_name(from_domain, auth_domain))
 		return true;
 	if (lower(mode) == 's')
 		return false;
-	return same_name(dmarc_org_domain(from_domain), dmarc_org_domain(auth_domain));
+	return same_name(dmarc_org_domain(from_domain, psl), dmarc_org_domain(auth_domain, psl));
 }
 
 /* ---- DKIM key records ---------------------------------------------------------------------- */

@@ -5,16 +5,19 @@
  * Pure: no I/O, no allocation. Parsers take the record as one string (the TXT record's
  * character-strings joined) and say what is wrong in words.
  *
- * Alignment without the Public Suffix List: the organizational domain is taken to be the last
- * two labels, or three when the last two look like a registry's second level (co.uk, com.au:
- * a two-letter top level under a label of at most three letters). That is right for the
- * domains people send from; a private suffix (github.io style) is not known.
+ * Alignment uses the Public Suffix List (psl.h) when the caller has it. Without it the
+ * organizational domain is taken to be the last two labels, or three when the last two look
+ * like a registry's second level (co.uk, com.au: a two-letter top level under a label of at
+ * most three letters) — wrong for a short name under a country (bmw.de) and for private
+ * suffixes (github.io), which is why the list is preferred.
  */
 #ifndef TERN_PROTO_DMARC_H
 #define TERN_PROTO_DMARC_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "psl.h"
 
 enum dmarc_policy { DMARC_P_NONE = 0, DMARC_P_QUARANTINE, DMARC_P_REJECT };
 
@@ -34,13 +37,14 @@ bool dmarc_is_record(const char *txt);
  * checked (sp, adkim, aspf, pct, fo, rf, ri, rua, ruf), unknown ones ignored. false with err. */
 bool dmarc_parse(const char *txt, struct dmarc_record *rec, char *err, size_t errlen);
 
-/* The organizational domain of d (see above), a pointer into d. */
-const char *dmarc_org_domain(const char *d);
+/* The organizational domain of d (see above), a pointer into d; psl may be NULL. */
+const char *dmarc_org_domain(const char *d, const struct psl *psl);
 
 /* Whether an authenticated domain (DKIM d=, SPF's domain) is aligned with the From domain:
  * strict ('s') needs them equal, relaxed ('r') the same organizational domain. Case is
  * ignored, a trailing dot too. */
-bool dmarc_aligned(const char *from_domain, const char *auth_domain, char mode);
+bool dmarc_aligned(const char *from_domain, const char *auth_domain, char mode,
+		   const struct psl *psl);
 
 const char *dmarc_policy_name(enum dmarc_policy p);
 

@@ -300,3 +300,23 @@ def test_dkim_record_with_the_wrong_key_type(doctor):
     step = only_failed(*doctor("--ip", IP, "--selector", "sel"), "dkim")
     assert "k=rsa" in step["seen"] and "ed25519" in step["seen"]
     assert "k=ed25519" in step["todo"]
+
+
+def test_dmarc_of_the_organizational_domain_by_the_public_suffix_list(doctor, tmp_path,
+                                                                      monkeypatch):
+    """news.abc.de has no DMARC record of its own; its organizational domain abc.de has one.
+    Only the Public Suffix List says abc.de (a guess from the labels takes a short name under
+    a country code for a registry's second level, like co.uk)."""
+    psl = tmp_path / "psl.dat"
+    psl.write_text("// test list\nde\nuk\nco.uk\n")
+    monkeypatch.setenv("TERN_PSL", str(psl))
+    doctor.dns.zones.update({
+        "news.abc.de": {"MX": [(10, "mx.good.test")], "TXT": ["v=spf1 ip4:192.0.2.25 -all"]},
+        "_dmarc.abc.de": {"TXT": ["v=DMARC1; p=quarantine; rua=mailto:d@abc.de"]},
+    })
+    p, steps = doctor("--ip", IP, domain="news.abc.de")
+    assert steps["dmarc"]["verdict"] == "ok", json.dumps(steps, indent=1)
+    assert "_dmarc.abc.de" in steps["dmarc"]["seen"]
+    monkeypatch.setenv("TERN_PSL", str(tmp_path / "missing.dat"))
+    p, steps = doctor("--ip", IP, domain="news.abc.de")
+    assert steps["dmarc"]["verdict"] == "failed"  # the guess looks at news.abc.de only

@@ -55,15 +55,49 @@ static void dmarc_mistakes_are_named(void **state)
 static void alignment_relaxed_and_strict(void **state)
 {
 	(void)state;
-	assert_string_equal(dmarc_org_domain("mail.example.com"), "example.com");
-	assert_string_equal(dmarc_org_domain("example.com"), "example.com");
-	assert_string_equal(dmarc_org_domain("a.b.example.co.uk"), "example.co.uk");
-	assert_string_equal(dmarc_org_domain("localhost"), "localhost");
-	assert_true(dmarc_aligned("example.com", "EXAMPLE.com.", 's'));
-	assert_true(dmarc_aligned("news.example.com", "example.com", 'r'));
-	assert_false(dmarc_aligned("news.example.com", "example.com", 's'));
-	assert_false(dmarc_aligned("example.com", "esp.example", 'r'));
-	assert_false(dmarc_aligned("example.co.uk", "other.co.uk", 'r'));
+	assert_string_equal(dmarc_org_domain("mail.example.com", NULL), "example.com");
+	assert_string_equal(dmarc_org_domain("example.com", NULL), "example.com");
+	assert_string_equal(dmarc_org_domain("a.b.example.co.uk", NULL), "example.co.uk");
+	assert_string_equal(dmarc_org_domain("localhost", NULL), "localhost");
+	assert_true(dmarc_aligned("example.com", "EXAMPLE.com.", 's', NULL));
+	assert_true(dmarc_aligned("news.example.com", "example.com", 'r', NULL));
+	assert_false(dmarc_aligned("news.example.com", "example.com", 's', NULL));
+	assert_false(dmarc_aligned("example.com", "esp.example", 'r', NULL));
+	assert_false(dmarc_aligned("example.co.uk", "other.co.uk", 'r', NULL));
+}
+
+/* The list's own rules: exact, wildcard and exception rules, comments and the private part. */
+static void public_suffix_list(void **state)
+{
+	static const char list[] = "// ===BEGIN ICANN DOMAINS===\n"
+				   "com\nuk\nco.uk\nde\n\n"
+				   "// ck : https://en.wikipedia.org/wiki/.ck\n"
+				   "*.ck\n!www.ck\n"
+				   "jp\n*.kawasaki.jp\n!city.kawasaki.jp\n"
+				   "// ===BEGIN PRIVATE DOMAINS===\n"
+				   "github.io  this part is ignored\n";
+	struct psl *p = psl_parse(list, sizeof(list) - 1);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(psl_rules(p), 10);
+	assert_string_equal(dmarc_org_domain("mail.example.com", p), "example.com");
+	assert_string_equal(dmarc_org_domain("a.b.Example.CO.uk.", p), "Example.CO.uk.");
+	/* a short name under a country: the heuristic gets it wrong, the list does not */
+	assert_string_equal(dmarc_org_domain("mail.bmw.de", p), "bmw.de");
+	assert_string_equal(dmarc_org_domain("mail.bmw.de", NULL), "mail.bmw.de");
+	assert_string_equal(dmarc_org_domain("a.shop.example.ck", p), "shop.example.ck");
+	assert_string_equal(dmarc_org_domain("a.www.ck", p), "www.ck");
+	assert_string_equal(dmarc_org_domain("x.city.kawasaki.jp", p), "city.kawasaki.jp");
+	assert_string_equal(dmarc_org_domain("x.y.kawasaki.jp", p), "x.y.kawasaki.jp");
+	assert_string_equal(dmarc_org_domain("me.github.io", p), "me.github.io");
+	assert_string_equal(dmarc_org_domain("co.uk", p), "co.uk");
+	/* no rule: the top level is the suffix */
+	assert_string_equal(dmarc_org_domain("mail.example.test", p), "example.test");
+	assert_true(dmarc_aligned("news.bmw.de", "mail.bmw.de", 'r', p));
+	assert_false(dmarc_aligned("a.github.io", "b.github.io", 'r', p));
+	psl_free(p);
+	assert_null(psl_parse("// only a comment\n\n", 19));
 }
 
 static void dkim_key_records(void **state)
@@ -97,6 +131,7 @@ int main(void)
 		cmocka_unit_test(dmarc_records_parse),
 		cmocka_unit_test(dmarc_mistakes_are_named),
 		cmocka_unit_test(alignment_relaxed_and_strict),
+		cmocka_unit_test(public_suffix_list),
 		cmocka_unit_test(dkim_key_records),
 	};
 
