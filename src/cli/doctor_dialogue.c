@@ -204,7 +204,8 @@ static void step_ehlo(struct smtpdoc *d, const char *before_tls)
 			 (double)tern_size_limit(d->c) / (1024.0 * 1024.0));
 	doc_stepf(d->rep, "ehlo", "EHLO", DOC_OK, "offers %s; %s; STARTTLS %s; AUTH %s%s%s",
 		  list[0] ? list : "no extensions", size,
-		  tern_tls_active(d->c)		  ? "done"
+		  d->mode == M_IMPLICIT		  ? "not needed (TLS from the first byte)"
+		  : tern_tls_active(d->c)	  ? "done"
 		  : tern_offers(d->c, "STARTTLS") ? "offered"
 						  : "not offered",
 		  auth[0] ? auth : "not offered", before_tls[0] ? "; " : "", before_tls);
