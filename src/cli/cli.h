@@ -63,6 +63,12 @@ void cli_wrap(FILE *out, const char *text, int indent, int width);
 
 /* Removes `flag` from argv (argv[argc] must be NULL); true when it was there. */
 bool cli_take_flag(int *argc, char **argv, const char *flag);
+/* Removes "NAME VALUE" from argv; returns VALUE, or NULL when NAME is not there. */
+const char *cli_take_option(int *argc, char **argv, const char *name);
+
+struct sockaddr_storage;
+/* The address of ss as text ("192.0.2.1", "2001:db8::1"), "?" when it has none; returns buf. */
+const char *cli_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
 
 /* Prints `s` as a JSON string literal on standard output. */
 void cli_json_string(const char *s);

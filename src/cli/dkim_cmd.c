@@ -94,21 +94,6 @@ static const struct action actions[] = {
 	{ "remove", 2, 2, 0, do_remove },
 };
 
-/* Removes "--name VALUE" from argv; returns VALUE or NULL. */
-static const char *take_option(int *argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < *argc; i++) {
-		if (strcmp(argv[i], name) == 0) {
-			const char *v = argv[i + 1];
-			for (int k = i; k + 2 <= *argc; k++)
-				argv[k] = argv[k + 2];
-			*argc -= 2;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 static bool domain_arg(const char *verb, const char *s, char *out)
 {
 	if (store_dkim_domain_norm(s, out))
@@ -184,8 +169,8 @@ int cmd_dkim(int argc, char **argv)
 	int given, nargs, rc;
 
 	a.json = cli_take_flag(&argc, argv, "--json");
-	alg = take_option(&argc, argv, "--algorithm");
-	bits = take_option(&argc, argv, "--bits");
+	alg = cli_take_option(&argc, argv, "--algorithm");
+	bits = cli_take_option(&argc, argv, "--bits");
 	given = (a.json ? OPT_JSON : 0) | (alg ? OPT_ALG : 0) | (bits ? OPT_BITS : 0);
 	a.verb = argc > 1 ? argv[1] : "";
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)

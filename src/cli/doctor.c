@@ -277,7 +277,7 @@ static void server_by_name(const char *in, char *out, size_t size)
 	hints.ai_socktype = SOCK_DGRAM;
 	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || ai == NULL)
 		return; /* c-ares then says the server list is wrong */
-	doc_addr_text((const struct sockaddr_storage *)(void *)ai->ai_addr, a, sizeof(a));
+	cli_addr_text((const struct sockaddr_storage *)(void *)ai->ai_addr, a, sizeof(a));
 	if (ai->ai_family == AF_INET6)
 		snprintf(out, size, "[%s]%s%s", a, port[0] ? ":" : "", port);
 	else
@@ -437,17 +437,6 @@ void doc_host_addrs(struct doc_dns *d, const char *name, struct dns_mx_result *o
 }
 
 /* ---- TCP ----------------------------------------------------------------------------------- */
-
-const char *doc_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void *a = ss->ss_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-
-	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
 
 static int64_t now_ms(void)
 {

@@ -92,9 +92,6 @@ int doc_connect(const struct sockaddr_storage *addr, int timeout_ms, int *err);
  * peer closes, or timeout_ms passes: bytes read into buf (NUL-terminated), -1 on error. */
 long doc_read_reply(int fd, char *buf, size_t size, int timeout_ms);
 
-/* The address text of ss ("192.0.2.1", "2001:db8::1"). */
-const char *doc_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
-
 /* Words for a connect error: refused (111), timed out (110), unreachable, with what each
  * usually means. */
 const char *doc_connect_words(int err);

@@ -171,7 +171,7 @@ static bool step_mx(struct dnsdoc *d)
 				   h->preference, h->naddrs > 0 ? ": " : ", no address");
 			for (size_t k = 0; k < h->naddrs; k++)
 				buf_printf(&seen, "%s%s", k > 0 ? ", " : "",
-					   doc_addr_text(&h->addrs[k], a, sizeof(a)));
+					   cli_addr_text(&h->addrs[k], a, sizeof(a)));
 			buf_printf(&seen, ")");
 		}
 		doc_step(d->rep, "mx", "MX records", DOC_OK, buf_cstr(&seen), "");
@@ -725,7 +725,7 @@ static void step_ptr(struct dnsdoc *d)
 		buf_printf(&seen, "%s%s resolves to ", i > 0 ? "; " : "", names.s[i]);
 		for (size_t k = 0; k < res->hosts[0].naddrs; k++)
 			buf_printf(&seen, "%s%s", k > 0 ? ", " : "",
-				   doc_addr_text(&res->hosts[0].addrs[k], a, sizeof(a)));
+				   cli_addr_text(&res->hosts[0].addrs[k], a, sizeof(a)));
 		if (res->hosts[0].naddrs == 0)
 			buf_printf(&seen, "nothing (%s)", dns_status_name(res->status));
 	}

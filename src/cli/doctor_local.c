@@ -456,7 +456,7 @@ static void step_outbound(struct doc_report *r, struct doc_dns *dns, bool dns_ok
 	}
 	((struct sockaddr_in *)&res->hosts[0].addrs[0])->sin_port = htons((uint16_t)port);
 	fd = doc_connect(&res->hosts[0].addrs[0], PROBE_TIMEOUT, &err);
-	doc_addr_text(&res->hosts[0].addrs[0], a, sizeof(a));
+	cli_addr_text(&res->hosts[0].addrs[0], a, sizeof(a));
 	if (fd < 0)
 		doc_stepf(r, "outbound_25", "Outbound port 25", DOC_FAILED,
 			  "%s (%s) port %d: %s" SEP

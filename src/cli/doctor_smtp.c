@@ -192,14 +192,14 @@ static bool step_resolve(struct smtpdoc *d, struct doc_dns *dns)
 		sin6->sin6_port = htons((uint16_t)d->port);
 	else
 		((struct sockaddr_in *)&d->addr)->sin_port = htons((uint16_t)d->port);
-	doc_addr_text(&d->addr, d->addrtext, sizeof(d->addrtext));
+	cli_addr_text(&d->addr, d->addrtext, sizeof(d->addrtext));
 	if (d->is_name) {
 		char all[600] = "";
 		char a[INET6_ADDRSTRLEN];
 		for (size_t k = 0; k < res->hosts[0].naddrs; k++)
 			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
 				 k ? ", " : "",
-				 doc_addr_text(&res->hosts[0].addrs[k], a, sizeof(a)));
+				 cli_addr_text(&res->hosts[0].addrs[k], a, sizeof(a)));
 		doc_stepf(d->rep, "resolve", "Host name", DOC_OK, "%s has the address%s %s%s%s",
 			  d->host, res->hosts[0].naddrs > 1 ? "es" : "", all,
 			  res->hosts[0].naddrs > 1 ? "; trying " : "",
@@ -279,7 +279,7 @@ static int step_connect(struct smtpdoc *d)
 		int e2 = 0;
 		set_port(&d->more[k], d->port);
 		if ((fd = doc_connect(&d->more[k], d->timeout_ms, &e2)) >= 0) {
-			doc_addr_text(&d->more[k], a, sizeof(a));
+			cli_addr_text(&d->more[k], a, sizeof(a));
 			doc_stepf(d->rep, "connect", "TCP connection", DOC_WARNING,
 				  "%s port %d: %s; %s answers" SEP
 				  "Clients that try %s first wait or fail: fix the route to it, or "

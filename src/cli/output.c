@@ -1,12 +1,15 @@
 /*
  * output.c - small output helpers shared by the subcommands.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "cli.h"
@@ -50,6 +53,31 @@ bool cli_take_flag(int *argc, char **argv, const char *flag)
 		}
 	}
 	return false;
+}
+
+const char *cli_take_option(int *argc, char **argv, const char *name)
+{
+	for (int i = 1; i + 1 < *argc; i++) {
+		if (strcmp(argv[i], name) == 0) {
+			const char *v = argv[i + 1];
+			for (int k = i; k + 2 <= *argc; k++)
+				argv[k] = argv[k + 2];
+			*argc -= 2;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+const char *cli_addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	const void *a = ss->ss_family == AF_INET6
+				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
+				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
+
+	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
 }
 
 void cli_json_string(const char *s)

@@ -143,21 +143,6 @@ void suppress_usage(FILE *out)
 		     "suppressed recipient is [policy] suppression_reply.\n");
 }
 
-/* Removes "--name VALUE" from argv; returns VALUE or NULL. */
-static const char *take_option(int *argc, char **argv, const char *name)
-{
-	for (int i = 1; i + 1 < *argc; i++) {
-		if (strcmp(argv[i], name) == 0) {
-			const char *v = argv[i + 1];
-			for (int k = i; k + 2 <= *argc; k++)
-				argv[k] = argv[k + 2];
-			*argc -= 2;
-			return v;
-		}
-	}
-	return NULL;
-}
-
 static int print_suppression(const struct store_suppression *e, void *ctx)
 {
 	struct list_ctx *l = ctx;
@@ -181,10 +166,10 @@ int cmd_suppress(int argc, char **argv)
 {
 	const char *path = setup_config_path(&argc, argv);
 	struct list_ctx l = { cli_take_flag(&argc, argv, "--json"), 0 };
-	const char *reason = take_option(&argc, argv, "--reason");
-	const char *expires = take_option(&argc, argv, "--expires");
-	const char *since = take_option(&argc, argv, "--since");
-	const char *until = take_option(&argc, argv, "--until");
+	const char *reason = cli_take_option(&argc, argv, "--reason");
+	const char *expires = cli_take_option(&argc, argv, "--expires");
+	const char *since = cli_take_option(&argc, argv, "--since");
+	const char *until = cli_take_option(&argc, argv, "--until");
 	const char *verb = argc > 1 ? argv[1] : "";
 	size_t count = 0;
 	struct store_suppress_filter flt = { -1, 0, 0, false, (int64_t)time(NULL) };

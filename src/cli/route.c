@@ -94,17 +94,6 @@ static const char *host_words(enum dns_status s)
 	}
 }
 
-static const char *addr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	const void *a = ss->ss_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)ss)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)ss)->sin_addr;
-
-	if (inet_ntop(ss->ss_family, a, buf, (socklen_t)len) == NULL)
-		snprintf(buf, len, "?");
-	return buf;
-}
-
 static void print_text(const char *domain, const struct dns_mx_result *res)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -126,7 +115,8 @@ static void print_text(const char *domain, const struct dns_mx_result *res)
 		else
 			printf("  %zu. %s (preference %u): ", i + 1, h->name, h->preference);
 		for (size_t k = 0; k < h->naddrs; k++)
-			printf("%s%s", k > 0 ? ", " : "", addr_text(&h->addrs[k], a, sizeof(a)));
+			printf("%s%s", k > 0 ? ", " : "",
+			       cli_addr_text(&h->addrs[k], a, sizeof(a)));
 		printf("%s\n", h->naddrs > 0 ? "" : host_words(h->status));
 		equal |= i > 0 && h->preference == res->hosts[i - 1].preference;
 	}
@@ -145,8 +135,8 @@ static void print_json(const char *domain, const struct dns_mx_result *res)
 		json_t *addrs = json_array();
 
 		for (size_t k = 0; k < h->naddrs; k++)
-			json_array_append_new(addrs,
-					      json_string(addr_text(&h->addrs[k], a, sizeof(a))));
+			json_array_append_new(
+				addrs, json_string(cli_addr_text(&h->addrs[k], a, sizeof(a))));
 		json_array_append_new(hosts, json_pack("{s:s, s:i, s:s, s:o}", "name", h->name,
 						       "preference", (int)h->preference, "status",
 						       status_key(h->status), "addresses", addrs));
