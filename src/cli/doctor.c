@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "cli/doctor.h"
+#include "proto/smtp_reply.h"
 
 void doctor_usage(FILE *out)
 {
@@ -485,16 +486,15 @@ fail:
 }
 
 /* True when buf holds a complete SMTP reply: its last line is "NNN " (or just "NNN"). */
+/* Whether buf holds a whole reply (or bytes that cannot become one): the reply parser's
+ * verdict. */
 static bool reply_complete(const char *buf, size_t len)
 {
-	size_t start = 0;
+	struct smtp_reply r;
+	enum smtp_reply_error e;
+	size_t used;
 
-	if (len < 2 || buf[len - 1] != '\n')
-		return false;
-	for (size_t i = 0; i + 1 < len; i++)
-		if (buf[i] == '\n')
-			start = i + 1;
-	return len - start >= 4 && buf[start + 3] != '-';
+	return smtp_reply_parse((const uint8_t *)buf, len, &r, &used, &e) != SMTP_REPLY_MORE;
 }
 
 long doc_read_reply(int fd, char *buf, size_t size, int timeout_ms)

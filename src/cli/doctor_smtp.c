@@ -33,6 +33,7 @@
 #include "cli/doctor.h"
 #include "cli/doctor_smtp.h"
 #include "cli/setup.h"
+#include "proto/smtp_reply.h"
 
 #define SEP		     SMTP_SEP
 #define DEFAULT_TIMEOUT_S    10
@@ -67,23 +68,25 @@ const char *smtp_step_title(const char *name)
 	return name;
 }
 
-static void reply_from_text(const char *text, struct tern_reply *r)
+/* The greeting read by the probe, parsed by the one reply parser (src/proto/smtp_reply) into
+ * libtern's reply type for smtp_explain; false when it is not an SMTP reply. */
+static bool greeting_reply(const char *text, struct tern_reply *out)
 {
-	const char *p = text;
+	struct smtp_reply r;
+	enum smtp_reply_error e;
+	size_t used;
 
-	memset(r, 0, sizeof(*r));
-	r->code = atoi(text);
-	p += strspn(p, "0123456789");
-	p += strspn(p, " -");
-	if (isdigit((unsigned char)p[0]) && p[1] == '.') {
-		size_t n = strcspn(p, " \r\n");
-		snprintf(r->enhanced, sizeof(r->enhanced), "%.*s", (int)n, p);
-		p += n;
-		p += strspn(p, " ");
-	}
-	snprintf(r->text, sizeof(r->text), "%.*s", (int)strcspn(p, "\r\n"), p);
-	r->transient = r->code >= 400 && r->code < 500;
-	r->permanent = r->code >= 500;
+	memset(out, 0, sizeof(*out));
+	if (smtp_reply_parse((const uint8_t *)text, strlen(text), &r, &used, &e) != SMTP_REPLY_OK)
+		return false;
+	out->code = r.code;
+	if (r.enh.cls != 0)
+		snprintf(out->enhanced, sizeof(out->enhanced), "%u.%u.%u", r.enh.cls, r.enh.subject,
+			 r.enh.detail);
+	snprintf(out->text, sizeof(out->text), "%.*s", (int)strcspn(r.text, "\n"), r.text);
+	out->transient = r.code >= 400 && r.code < 500;
+	out->permanent = r.code >= 500;
+	return true;
 }
 
 /* ---- 1. the host name ---------------------------------------------------------------------- */
@@ -356,23 +359,25 @@ static enum greet probe_greeting(struct smtpdoc *d, int fd)
 			   ? (d->timeout_ms < 2000 ? d->timeout_ms : 2000)
 			   : d->timeout_ms;
 	long n = doc_read_reply(fd, d->greeting, sizeof(d->greeting), wait);
+	struct tern_reply r;
 
-	if (n > 0 && strncmp(d->greeting, "220", 3) == 0)
-		return G_220;
-	if (n > 0 && (strncmp(d->greeting, "421", 3) == 0 || d->greeting[0] == '5'))
-		return G_REFUSING;
-	if (n > 0)
+	if (n > 0 && !greeting_reply(d->greeting, &r))
 		return G_OTHER;
+	if (n > 0)
+		return r.code == 220			? G_220
+		       : r.code == 421 || r.code >= 500 ? G_REFUSING
+							: G_OTHER;
 	/* nothing: closed, or silent. A port that completes a TLS handshake expects TLS from
 	 * the first byte, whether it waited in silence or gave up on our silence and closed
 	 * (an implicit-TLS server's handshake timeout may be shorter than our wait). */
 	{
 		char b;
-		ssize_t r = recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK);
-		if (r == 0)
-			return tls_first(d) ? G_SILENT_TLS : G_CLOSED;
+		bool closed = recv(fd, &b, 1, MSG_DONTWAIT | MSG_PEEK) == 0;
+
+		if (tls_first(d))
+			return G_SILENT_TLS;
+		return closed ? G_CLOSED : G_SILENT;
 	}
-	return tls_first(d) ? G_SILENT_TLS : G_SILENT;
 }
 
 /* Reports the greeting of the probe; false when the dialogue cannot go on. Sets d->mode
@@ -403,7 +408,7 @@ static bool step_greeting(struct smtpdoc *d, enum greet g)
 		doc_stepf(d->rep, "greeting", "Greeting", DOC_OK, "\"%s\"", first);
 		return true;
 	case G_REFUSING:
-		reply_from_text(d->greeting, &r);
+		greeting_reply(d->greeting, &r);
 		smtp_explain(&r, why, sizeof(why));
 		doc_stepf(d->rep, "greeting", "Greeting", DOC_FAILED,
 			  "the server greets with \"%s\" instead of 220: it refuses to talk to "
