@@ -578,11 +578,14 @@ static void step_dmarc(struct dnsdoc *d)
 {
 	struct doc_strings txt = { 0 };
 	struct dmarc_record dr;
-	const char *found = NULL, *at = d->domain, *org = dmarc_org_domain(d->domain, d->psl);
+	const char *found = NULL, *at = d->domain, *org;
 	char name[300], err[300];
 	size_t count = 0;
 	bool dkim_al, spf_al;
 
+	/* The list is read here, the one step that needs it. */
+	d->psl = load_psl();
+	org = dmarc_org_domain(d->domain, d->psl);
 	snprintf(name, sizeof(name), "_dmarc.%s", d->domain);
 	doc_dns_txt(&d->dns, name, &txt);
 	for (size_t i = 0; i < txt.n; i++)
@@ -802,7 +805,6 @@ int doctor_dns(int argc, char **argv)
 		goto out;
 	}
 	signing_domain(d);
-	d->psl = load_psl();
 	d->rep = doc_report_new("dns", d->domain, json);
 	if (step_mx(d)) {
 		step_spf(d);
