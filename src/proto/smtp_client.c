@@ -12,7 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../lib/base64.h"
 #include "../lib/buf.h"
 #include "smtp_client_int.h"
 
@@ -115,32 +114,11 @@ static void put(struct smtp_client *c, const char *verb, const char *arg)
 		c->oom = true;
 }
 
-/* Appends the base64 of the concatenated parts and CRLF, without a copy of the secret on the
- * heap besides the output itself. */
+/* Appends the base64 of the concatenated parts and CRLF (a secret). */
 static void put_base64(struct smtp_client *c, const char *const *parts, const size_t *lens,
 		       size_t nparts)
 {
-	uint8_t block[48]; /* a multiple of 3: blocks encode independently */
-	char enc[BASE64_ENCODED_SIZE(sizeof(block))];
-	size_t fill = 0;
-
-	for (size_t p = 0; p < nparts; p++) {
-		for (size_t i = 0; i < lens[p]; i++) {
-			block[fill++] = (uint8_t)parts[p][i];
-			if (fill < sizeof(block))
-				continue;
-			base64_encode(block, fill, enc);
-			c->oom |= !buf_append_str(&c->out, enc);
-			fill = 0;
-		}
-	}
-	if (fill > 0) {
-		base64_encode(block, fill, enc);
-		c->oom |= !buf_append_str(&c->out, enc);
-	}
-	c->oom |= !buf_append_str(&c->out, "\r\n");
-	explicit_bzero(block, sizeof(block));
-	explicit_bzero(enc, sizeof(enc));
+	c->oom |= !smtp_client_put_base64(&c->out, parts, lens, nparts);
 	c->secret = true;
 }
 

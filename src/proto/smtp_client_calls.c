@@ -13,7 +13,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../lib/base64.h"
 #include "smtp_client_int.h"
 
 #define ST(s)	  (1u << (s))
@@ -101,14 +100,8 @@ static void cat(char *dst, size_t size, const char *s)
 static void cat_u64(char *dst, size_t size, uint64_t v)
 {
 	char digits[24];
-	size_t n = sizeof(digits) - 1;
 
-	digits[n] = '\0';
-	do {
-		digits[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	cat(dst, size, digits + n);
+	cat(dst, size, smtp_client_u64(v, digits));
 }
 
 static void set_words(struct smtp_calls *c)
@@ -333,34 +326,13 @@ static void put(struct smtp_calls *c, const char *a, const char *b, const char *
 		c->out.len = 0; /* out of memory: the adapter sees no output and reports it */
 }
 
-/* The base64 of the concatenated parts and CRLF, without a copy of the secret elsewhere. */
+/* prefix, then the base64 of the concatenated parts and CRLF (a secret). */
 static void put_base64(struct smtp_calls *c, const char *prefix, const char *const *parts,
 		       const size_t *lens, size_t nparts)
 {
-	uint8_t block[48]; /* a multiple of 3: blocks encode independently */
-	char enc[BASE64_ENCODED_SIZE(sizeof(block))];
-	size_t fill = 0;
-	bool ok = buf_append_str(&c->out, prefix);
-
 	c->secret = true;
-	for (size_t p = 0; p < nparts; p++) {
-		for (size_t i = 0; i < lens[p]; i++) {
-			block[fill++] = (uint8_t)parts[p][i];
-			if (fill < sizeof(block))
-				continue;
-			base64_encode(block, fill, enc);
-			ok = ok && buf_append_str(&c->out, enc);
-			fill = 0;
-		}
-	}
-	if (fill > 0) {
-		base64_encode(block, fill, enc);
-		ok = ok && buf_append_str(&c->out, enc);
-	}
-	ok = ok && buf_append_str(&c->out, "\r\n");
-	explicit_bzero(block, sizeof(block));
-	explicit_bzero(enc, sizeof(enc));
-	if (!ok)
+	if (!buf_append_str(&c->out, prefix) ||
+	    !smtp_client_put_base64(&c->out, parts, lens, nparts))
 		c->out.len = 0;
 }
 

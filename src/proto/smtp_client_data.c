@@ -11,6 +11,8 @@
 
 #include "smtp_client_int.h"
 
+#include "../lib/base64.h"
+
 /* The streaming stuffer: pieces may split lines, and a CRLF, anywhere. A line that starts
  * with '.' gets another; CRLF, a bare LF and a bare CR each end a line and become CRLF. Lines
  * are copied whole (memchr, memcpy): this runs over every octet of every message sent. The
@@ -133,17 +135,51 @@ void smtp_client_text_add(struct smtp_client_reply *d, const char *s)
 	smtp_client_clean_add(d->text, sizeof(d->text), s, strlen(s));
 }
 
+const char *smtp_client_u64(uint64_t v, char buf[24])
+{
+	size_t n = 23;
+
+	buf[n] = '\0';
+	do {
+		buf[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return buf + n;
+}
+
 void smtp_client_text_add_u64(struct smtp_client_reply *d, uint64_t v)
 {
 	char digits[24];
-	size_t n = sizeof(digits) - 1;
 
-	digits[n] = '\0';
-	do {
-		digits[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	smtp_client_text_add(d, digits + n);
+	smtp_client_text_add(d, smtp_client_u64(v, digits));
+}
+
+bool smtp_client_put_base64(struct buf *out, const char *const *parts, const size_t *lens,
+			    size_t nparts)
+{
+	uint8_t block[48]; /* a multiple of 3: blocks encode independently */
+	char enc[BASE64_ENCODED_SIZE(sizeof(block))];
+	size_t fill = 0;
+	bool ok = true;
+
+	for (size_t p = 0; p < nparts; p++) {
+		for (size_t i = 0; i < lens[p]; i++) {
+			block[fill++] = (uint8_t)parts[p][i];
+			if (fill < sizeof(block))
+				continue;
+			base64_encode(block, fill, enc);
+			ok = ok && buf_append_str(out, enc);
+			fill = 0;
+		}
+	}
+	if (fill > 0) {
+		base64_encode(block, fill, enc);
+		ok = ok && buf_append_str(out, enc);
+	}
+	ok = ok && buf_append_str(out, "\r\n");
+	explicit_bzero(block, sizeof(block));
+	explicit_bzero(enc, sizeof(enc));
+	return ok;
 }
 
 void smtp_client_text_add_reply(struct smtp_client_reply *d, const struct smtp_reply *r)

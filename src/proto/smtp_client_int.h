@@ -1,6 +1,7 @@
 /*
  * smtp_client_int.h - what the parts of the SMTP client session (smtp_client.c,
- * smtp_client_data.c) share. Not for use outside src/proto/smtp_client*.c.
+ * smtp_client_data.c) and libtern's per-command dialogue (smtp_client_calls.c) share. Not for
+ * use outside src/proto/smtp_client*.c.
  */
 #ifndef TERN_PROTO_SMTP_CLIENT_INT_H
 #define TERN_PROTO_SMTP_CLIENT_INT_H
@@ -11,6 +12,15 @@
  * and TAB become spaces, other control characters '?'. What does not fit is cut at a UTF-8
  * character boundary. */
 void smtp_client_clean_add(char *dst, size_t size, const char *src, size_t n);
+
+/* v in decimal, written at the end of buf; returns where the digits start. */
+const char *smtp_client_u64(uint64_t v, char buf[24]);
+
+/* Appends the base64 of parts[0..nparts) concatenated (AUTH PLAIN's "\0user\0pass", a
+ * LOGIN step) and CRLF to out; the blocks it used are wiped, so the secret is copied nowhere
+ * but out. false when out of memory. */
+bool smtp_client_put_base64(struct buf *out, const char *const *parts, const size_t *lens,
+			    size_t nparts);
 
 /* Sets what the keyword lines of an EHLO reply (the parsed text after its first line, lines
  * separated by '\n') offer; case-insensitive; unknown keywords are ignored. */
