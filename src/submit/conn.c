@@ -535,32 +535,28 @@ static void signed_done(struct sign_request *q)
 		return;
 	}
 	if (q->rc < 0) {
-		/* A domain with a key never sends unsigned mail: the client tries again. */
 		log_event(c->srv->log, LOG_ERROR, "dkim_error",
 			  "session=%s domain=%s error=\"%s\" reply=\"451 4.3.0\"", c->id, q->domain,
 			  q->desc);
-		if (c->txn != NULL)
-			policy_txn_end(c->srv->policy, c->txn);
-		buf_free(&q->msg);
-		buf_free(&q->sig);
-		free(w);
-		answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
-		drive(c);
-		return;
+		goto refuse;
 	}
 	/* The signature fields go on top; the Received id slot moves down with the message. */
 	w->id_at += q->sig.len;
-	if (!buf_append(&q->sig, q->msg.data, q->msg.len)) {
-		buf_free(&q->msg);
-		buf_free(&q->sig);
-		free(w);
-		answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
-		drive(c);
-		return;
-	}
+	if (!buf_append(&q->sig, q->msg.data, q->msg.len))
+		goto refuse;
 	buf_free(&q->msg);
 	store_message(c, r, &q->sig, w->id_at, q->desc);
 	free(w);
+	drive(c);
+	return;
+refuse:
+	/* A domain with a key never sends unsigned mail: the client tries again. */
+	if (c->txn != NULL)
+		policy_txn_end(c->srv->policy, c->txn);
+	buf_free(&q->msg);
+	buf_free(&q->sig);
+	free(w);
+	answer(c, false, SMTP_R_LOCAL_ERROR, NULL);
 	drive(c);
 }
 
